@@ -1,0 +1,340 @@
+/*
+ * libpop3 -- the client side of POP3 (RFC 1939 and extensions).
+ *
+ * This is the one header C users include.  Conventions that hold for every
+ * function declared here:
+ *
+ *   - Every function that can fail returns a pop3_status; POP3_OK is 0.
+ *     pop3_strerror() names a status; pop3_status_family() groups them.
+ *   - Argument order: the client first, then inputs, then outputs (*_out).
+ *   - Errors live on the client: after any call, pop3_last_status(),
+ *     pop3_server_text() and pop3_resp_code() describe what happened.
+ *   - Pointers returned through the API are either BORROWED (owned by the
+ *     client, valid until the stated point) or OWNED (the caller frees them
+ *     with the stated function).  Each declaration says which.
+ *   - After a protocol, I/O, timeout or TLS failure the client is failed:
+ *     every later call returns that same status and sends nothing.  Only
+ *     pop3_close() and pop3_client_free() still work.
+ *   - Clients are independent and hold all their state: no global or
+ *     thread-local state exists, so each thread may drive its own client.
+ *     One client must not be used by two threads at once.
+ *   - The library never prints, exits or aborts.
+ */
+#ifndef POP3_POP3_H
+#define POP3_POP3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pop3/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(POP3_STATIC)
+#define POP3_API
+#elif defined(__GNUC__)
+#define POP3_API __attribute__((visibility("default")))
+#else
+#define POP3_API
+#endif
+
+/* ------------------------------------------------------------------------
+ * Status codes.  The hundreds digit is the family (see pop3_status_family),
+ * so a binding can map each family to one exception class.
+ */
+typedef enum pop3_status {
+    POP3_OK = 0,
+    POP3_DONE = 1, /* an iteration has ended; not an error */
+
+    /* 1xx: the caller's arguments */
+    POP3_E_ARG = 100,         /* invalid argument (NULL, 0, CR/LF/NUL...) */
+    POP3_E_NOMEM = 101,       /* allocation failed */
+    POP3_E_UNSUPPORTED = 102, /* not available in this build or session */
+
+    /* 2xx: not allowed now */
+    POP3_E_STATE = 200, /* command not valid in the session's state */
+    POP3_E_BUSY = 201,  /* a multi-line reply is still being read */
+
+    /* 3xx: the server answered -ERR */
+    POP3_E_SERVER = 300,      /* -ERR; see pop3_server_text() */
+    POP3_E_IN_USE = 301,      /* -ERR [IN-USE]: maildrop locked */
+    POP3_E_LOGIN_DELAY = 302, /* -ERR [LOGIN-DELAY]: logged in too soon */
+    POP3_E_SYS_TEMP = 303,    /* -ERR [SYS/TEMP]: transient server fault */
+    POP3_E_SYS_PERM = 304,    /* -ERR [SYS/PERM]: permanent server fault */
+
+    /* 4xx: authentication */
+    POP3_E_AUTH = 400,             /* credentials refused */
+    POP3_E_AUTH_UNAVAILABLE = 401, /* no usable mechanism (no APOP stamp) */
+
+    /* 5xx: the server broke the protocol */
+    POP3_E_PROTOCOL = 500,      /* malformed or unexpected reply */
+    POP3_E_LINE_TOO_LONG = 501, /* a status or listing line over the limit */
+
+    /* 6xx: the network */
+    POP3_E_IO = 600,      /* read or write failed */
+    POP3_E_EOF = 601,     /* the server closed the connection */
+    POP3_E_CONNECT = 602, /* no address could be connected to */
+    POP3_E_RESOLVE = 603, /* the host name did not resolve */
+
+    /* 7xx: deadlines */
+    POP3_E_TIMEOUT = 700, /* connect or I/O deadline passed */
+
+    /* 8xx: TLS */
+    POP3_E_TLS = 800,             /* handshake or TLS I/O failed */
+    POP3_E_CERT = 801,            /* certificate or host name not trusted */
+    POP3_E_TLS_UNAVAILABLE = 802  /* TLS required but the server offers none */
+} pop3_status;
+
+typedef enum pop3_family {
+    POP3_FAMILY_OK = 0,
+    POP3_FAMILY_ARG = 1,
+    POP3_FAMILY_STATE = 2,
+    POP3_FAMILY_SERVER = 3,
+    POP3_FAMILY_AUTH = 4,
+    POP3_FAMILY_PROTOCOL = 5,
+    POP3_FAMILY_IO = 6,
+    POP3_FAMILY_TIMEOUT = 7,
+    POP3_FAMILY_TLS = 8
+} pop3_family;
+
+/* A short English name for a status.  BORROWED: a string constant. */
+POP3_API const char *pop3_strerror(pop3_status status);
+
+/* The family of a status (POP3_DONE belongs to POP3_FAMILY_OK). */
+POP3_API pop3_family pop3_status_family(pop3_status status);
+
+/* The library's version string, e.g. "0.1.0".  BORROWED: a constant. */
+POP3_API const char *pop3_version(void);
+
+/* ------------------------------------------------------------------------
+ * Options.  Always fill with pop3_options_init() first, then set fields:
+ * fields are only ever appended, so code built against an older header
+ * keeps working.
+ */
+
+/* How a session uses TLS. */
+typedef enum pop3_tls_mode {
+    POP3_TLS_DEFAULT = 0,         /* port 995: IMPLICIT, else STLS_REQUIRED */
+    POP3_TLS_NONE = 1,            /* cleartext, only when asked by name */
+    POP3_TLS_STLS_IF_OFFERED = 2, /* STLS when CAPA lists it */
+    POP3_TLS_STLS_REQUIRED = 3,   /* STLS or no session */
+    POP3_TLS_IMPLICIT = 4         /* TLS from the first byte (POP3S) */
+} pop3_tls_mode;
+
+/* Direction of a traced line. */
+typedef enum pop3_trace_dir {
+    POP3_TRACE_SEND = 0, /* client to server */
+    POP3_TRACE_RECV = 1  /* server to client */
+} pop3_trace_dir;
+
+/*
+ * Trace hook: called with each command sent and each status or listing
+ * line received, without the CRLF.  Secrets (the arguments of PASS and
+ * APOP, AUTH exchanges) are always masked before the hook sees them.
+ * Message bodies are not traced.  `line` is BORROWED for the call only.
+ */
+typedef void (*pop3_trace_fn)(void *ctx, pop3_trace_dir dir, const char *line,
+                              size_t len);
+
+typedef struct pop3_options {
+    unsigned int version;   /* set by pop3_options_init(); leave as is */
+    int connect_timeout_ms; /* deadline for connecting; default 30000 */
+    int io_timeout_ms;      /* deadline per operation; default 60000 */
+    size_t max_line;        /* longest status/listing line incl. CRLF;
+                               default 512 (RFC 2449), at least 64 */
+    size_t buffer_size;     /* read buffer; default 65536, at least
+                               2 * max_line */
+    pop3_trace_fn trace;    /* optional trace hook */
+    void *trace_ctx;        /* passed to trace; BORROWED, not freed */
+
+    /* TLS (RFC 2595, RFC 8314).  Strings are copied by pop3_client_new. */
+    pop3_tls_mode tls;       /* default POP3_TLS_DEFAULT */
+    int tls_verify;          /* 1 (default): verify chain and host name */
+    const char *ca_file;     /* PEM CA bundle; NULL: system default */
+    const char *ca_path;     /* hashed CA directory; NULL: none */
+    const char *cert_file;   /* client certificate (PEM); NULL: none */
+    const char *key_file;    /* its private key (PEM); NULL: none */
+    const char *server_name; /* name to verify and send as SNI; NULL: the
+                                host given to pop3_connect */
+} pop3_options;
+
+#define POP3_OPTIONS_VERSION 1
+
+/* Fill `opts` with the defaults above. */
+POP3_API void pop3_options_init(pop3_options *opts);
+
+/* ------------------------------------------------------------------------
+ * Clients.
+ */
+typedef struct pop3_client pop3_client;
+
+/* The RFC 1939 session states, plus "not connected". */
+typedef enum pop3_state {
+    POP3_STATE_DISCONNECTED = 0, /* before connect, after close or QUIT */
+    POP3_STATE_AUTHORIZATION = 1,
+    POP3_STATE_TRANSACTION = 2,
+    POP3_STATE_UPDATE = 3 /* QUIT sent in TRANSACTION; session over */
+} pop3_state;
+
+/*
+ * Create a client.  `opts` may be NULL for the defaults; it is copied.
+ * *client_out is OWNED: free it with pop3_client_free().
+ * Returns POP3_OK, POP3_E_ARG (bad option values), POP3_E_NOMEM.
+ */
+POP3_API pop3_status pop3_client_new(const pop3_options *opts,
+                                     pop3_client **client_out);
+
+/* Close without QUIT (so nothing is deleted) and free.  NULL is ignored. */
+POP3_API void pop3_client_free(pop3_client *client);
+
+/*
+ * Connect to `host` (a name, an IPv4 or an IPv6 address) at `port`
+ * (0: 110, or 995 for implicit TLS), trying every address getaddrinfo
+ * returns until one answers within the connect deadline, then read the
+ * greeting.  On success the state is AUTHORIZATION.
+ * Returns POP3_OK, POP3_E_ARG, POP3_E_STATE (already connected),
+ * POP3_E_RESOLVE, POP3_E_CONNECT, POP3_E_TIMEOUT, POP3_E_SERVER (-ERR
+ * greeting), POP3_E_PROTOCOL, POP3_E_EOF, POP3_E_TLS, POP3_E_CERT,
+ * POP3_E_TLS_UNAVAILABLE, POP3_E_UNSUPPORTED (a TLS mode this build
+ * lacks).
+ */
+POP3_API pop3_status pop3_connect(pop3_client *client, const char *host,
+                                  unsigned int port);
+
+/*
+ * Drop the connection without QUIT: the server commits no deletion.
+ * The client can connect again afterwards.  Always returns POP3_OK.
+ */
+POP3_API pop3_status pop3_close(pop3_client *client);
+
+/* ------------------------------------------------------------------------
+ * What the client knows.  Returned strings are BORROWED from the client
+ * and valid until the next call on it that talks to the server.
+ */
+
+/* The session's state. */
+POP3_API pop3_state pop3_get_state(const pop3_client *client);
+
+/* The status the last call returned. */
+POP3_API pop3_status pop3_last_status(const pop3_client *client);
+
+/* Text of the server's last status line, after "+OK " or "-ERR " and any
+ * response code; "" when none.  BORROWED. */
+POP3_API const char *pop3_server_text(const pop3_client *client);
+
+/* Response code of the last status line (RFC 2449), without brackets,
+ * e.g. "IN-USE" or "SYS/TEMP"; "" when none.  BORROWED. */
+POP3_API const char *pop3_resp_code(const pop3_client *client);
+
+/* The greeting's text.  BORROWED, valid until the next connect or close. */
+POP3_API const char *pop3_greeting(const pop3_client *client);
+
+/* The APOP timestamp from the greeting, brackets included, or NULL when
+ * the greeting held no valid one.  BORROWED, as pop3_greeting. */
+POP3_API const char *pop3_apop_timestamp(const pop3_client *client);
+
+/* ------------------------------------------------------------------------
+ * Authorization (RFC 1939 section 7).  Arguments containing CR, LF or
+ * NUL, or making a command longer than 255 octets, are refused with
+ * POP3_E_ARG before anything is sent.  On success the state is
+ * TRANSACTION.
+ *
+ * Returns POP3_OK, POP3_E_ARG, POP3_E_STATE, POP3_E_AUTH (refused),
+ * POP3_E_IN_USE, POP3_E_LOGIN_DELAY, POP3_E_SYS_TEMP, POP3_E_SYS_PERM,
+ * or a failure of the connection.
+ */
+POP3_API pop3_status pop3_login(pop3_client *client, const char *user,
+                                const char *password);
+
+/* APOP: as pop3_login, and POP3_E_AUTH_UNAVAILABLE when the greeting held
+ * no timestamp. */
+POP3_API pop3_status pop3_apop(pop3_client *client, const char *user,
+                               const char *secret);
+
+/*
+ * The APOP digest: lowercase hex MD5 of timestamp followed by secret,
+ * written with a terminating NUL into hex_out (33 bytes).  Needs no client.
+ * Returns POP3_OK, POP3_E_ARG, POP3_E_UNSUPPORTED (no MD5 in OpenSSL).
+ */
+POP3_API pop3_status pop3_apop_digest(const char *timestamp,
+                                      const char *secret, char *hex_out);
+
+/* ------------------------------------------------------------------------
+ * Transaction commands (RFC 1939 section 5).  Message numbers start at 1;
+ * 0 is refused with POP3_E_ARG.  A command sent in the wrong state is
+ * refused with POP3_E_STATE and nothing is sent.  While a multi-line reply
+ * is being read (a listing or a body), other commands are refused with
+ * POP3_E_BUSY: finish it, or call pop3_discard() to read and drop the
+ * rest.  -ERR replies return POP3_E_SERVER (or the code's own status).
+ */
+
+/* STAT: number of messages and their total size in octets. */
+POP3_API pop3_status pop3_stat(pop3_client *client, uint64_t *count_out,
+                               uint64_t *size_out);
+
+/* LIST n: the size of one message. */
+POP3_API pop3_status pop3_list_one(pop3_client *client, unsigned int msg,
+                                   uint64_t *size_out);
+
+/* UIDL n: the unique id of one message.  *uid_out is BORROWED until the
+ * next call on the client. */
+POP3_API pop3_status pop3_uidl_one(pop3_client *client, unsigned int msg,
+                                   const char **uid_out);
+
+/*
+ * LIST and UIDL of every message, as iterators: begin, then next until it
+ * returns POP3_DONE.  Each listing line is checked (a number, a space, a
+ * size or a UID of 1-70 printable characters) and a malformed one is a
+ * POP3_E_PROTOCOL.  *uid_out is BORROWED until the next call.
+ */
+POP3_API pop3_status pop3_list_begin(pop3_client *client);
+POP3_API pop3_status pop3_list_next(pop3_client *client,
+                                    unsigned int *msg_out,
+                                    uint64_t *size_out);
+POP3_API pop3_status pop3_uidl_begin(pop3_client *client);
+POP3_API pop3_status pop3_uidl_next(pop3_client *client,
+                                    unsigned int *msg_out,
+                                    const char **uid_out);
+
+/*
+ * RETR n and TOP n lines: begin a body, then call pop3_body_next() until
+ * it returns POP3_DONE.  Each chunk is *data_out / *len_out, BORROWED from
+ * the client's buffer and valid until the next call on the client.  The
+ * body is dot-unstuffed, keeps its CRLF line ends, and has the terminating
+ * line removed; chunk boundaries follow the reads, so memory does not grow
+ * with the message.  An empty body yields POP3_DONE at once.
+ */
+POP3_API pop3_status pop3_retr_begin(pop3_client *client, unsigned int msg);
+POP3_API pop3_status pop3_top_begin(pop3_client *client, unsigned int msg,
+                                    unsigned long lines);
+POP3_API pop3_status pop3_body_next(pop3_client *client,
+                                    const char **data_out, size_t *len_out);
+
+/* Read and drop the rest of a listing or body in progress (POP3_OK when
+ * none is).  After it other commands may be sent again. */
+POP3_API pop3_status pop3_discard(pop3_client *client);
+
+/* DELE n: mark for deletion; committed only by QUIT. */
+POP3_API pop3_status pop3_dele(pop3_client *client, unsigned int msg);
+
+/* NOOP. */
+POP3_API pop3_status pop3_noop(pop3_client *client);
+
+/* RSET: unmark every message marked for deletion. */
+POP3_API pop3_status pop3_rset(pop3_client *client);
+
+/*
+ * QUIT.  In TRANSACTION the session enters UPDATE and the server commits
+ * the deletions: POP3_OK means they were committed, POP3_E_SERVER that
+ * the server failed to commit some.  In AUTHORIZATION it just ends the
+ * session.  The connection is closed either way.
+ */
+POP3_API pop3_status pop3_quit(pop3_client *client);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POP3_POP3_H */
