@@ -98,13 +98,11 @@ static void replay(const char *input, size_t n, const pop3_expect *expects,
                    size_t nexp, const size_t *cuts, size_t ncuts,
                    size_t max_line, transcript *t)
 {
-    static const size_t none = 0;
     char *buf = malloc(BUF_CAP);
     size_t start = 0, end = 0, fed = 0, cut = 0, e = 0;
     pop3_engine eng;
 
     CU_ASSERT_FATAL(buf != NULL);
-    (void)none;
     pop3_engine_init(&eng, max_line);
     t->len = 0;
     t->body_len = 0;
@@ -162,7 +160,7 @@ static void check_all_splits(const char *input, size_t n,
                              size_t max_line, const char *want)
 {
     transcript t = {0};
-    size_t *cuts = malloc((n + 1) * sizeof *cuts);
+    size_t *cuts = calloc(n + 1, sizeof *cuts);
     size_t i, j;
 
     CU_ASSERT_FATAL(cuts != NULL);
