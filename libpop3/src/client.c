@@ -177,8 +177,9 @@ pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
     c->deadline = pop3_deadline_in(c->opts.io_timeout_ms);
     st = pop3__reply(c, POP3_EXPECT_STATUS, POP3_E_SERVER, &ev);
     if (st != POP3_OK) {
+        /* -ERR greeting: nothing more to say, but keep its text. */
         if (c->failed == POP3_OK)
-            reset_session(c); /* -ERR greeting: nothing more to say */
+            pop3_transport_close(&c->tp);
         return pop3__done(c, st);
     }
     strcpy(c->greeting, c->text);
