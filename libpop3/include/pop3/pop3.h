@@ -333,6 +333,139 @@ POP3_API pop3_status pop3_rset(pop3_client *client);
  */
 POP3_API pop3_status pop3_quit(pop3_client *client);
 
+/* ------------------------------------------------------------------------
+ * UIDL synchronisation (RFC 1939 section 7) -- for mail fetchers that
+ * leave mail on the server and must know what they already have.
+ *
+ * Given the UIDs a caller saw in earlier sessions and the maildrop's
+ * current UIDL listing, a pop3_uidsync sorts each message into NEW (never
+ * seen), SEEN (seen before) or BAD (its UID cannot be trusted to identify
+ * it), and each seen UID no longer on the server into VANISHED.  UIDs are
+ * never trusted: each is checked (1 to 70 characters in 0x21-0x7E), and
+ * two messages sharing one UID are both BAD, since neither can be told
+ * apart from the other.  pop3_uid_safe_name() gives the form of a UID that
+ * may be used in a file name.  Only pop3_uidsync_read_server() talks to a
+ * server; everything else is pure computation.
+ */
+
+/* What is wrong with a UID (POP3_UID_VALID: nothing). */
+typedef enum pop3_uid_check {
+    POP3_UID_VALID = 0,
+    POP3_UID_EMPTY = 1,     /* no characters at all */
+    POP3_UID_TOO_LONG = 2,  /* more than POP3_UID_MAX characters */
+    POP3_UID_BAD_CHAR = 3,  /* a byte outside 0x21-0x7E (space, control
+                               character, NUL, 8-bit) */
+    POP3_UID_DUPLICATE = 4, /* another message of the maildrop has it */
+    POP3_UID_MISSING = 5    /* the server's listing gave none we could
+                               read for this message */
+} pop3_uid_check;
+
+#define POP3_UID_MAX 70 /* RFC 1939 7: 1 to 70 characters */
+
+/* Size of a buffer that holds any safe name with its NUL. */
+#define POP3_UID_SAFE_SIZE (3 * POP3_UID_MAX + 1)
+
+/* Check `len` bytes at `uid` (NUL not required, and itself a bad byte).
+ * Never POP3_UID_DUPLICATE or POP3_UID_MISSING: those need a maildrop.
+ * `uid` may be NULL only when `len` is 0. */
+POP3_API pop3_uid_check pop3_uid_check_text(const char *uid, size_t len);
+
+/*
+ * The filename-safe form of a valid UID, NUL-terminated into `out`
+ * (`out_size` bytes; POP3_UID_SAFE_SIZE always suffices).  Letters,
+ * digits and "_+=" are kept, as are "-" and "." except as the first
+ * character; every other byte becomes "%XX" (uppercase hex), "%" too.  So
+ * the form never holds "/", never is "." or "..", never starts with "."
+ * or "-", and two different UIDs never share a form.
+ * Returns POP3_OK, or POP3_E_ARG for an invalid UID, a NULL pointer or
+ * too small a buffer (then `out` holds "" if out_size > 0).
+ */
+POP3_API pop3_status pop3_uid_safe_name(const char *uid, size_t len,
+                                        char *out, size_t out_size);
+
+/* Where pop3_uidsync_run() put each message or seen UID. */
+typedef enum pop3_uidsync_kind {
+    POP3_UIDSYNC_NEW = 0,     /* on the server, valid UID, not seen */
+    POP3_UIDSYNC_SEEN = 1,    /* on the server and among the seen UIDs */
+    POP3_UIDSYNC_BAD = 2,     /* on the server, UID invalid or shared:
+                                 cannot be tracked */
+    POP3_UIDSYNC_VANISHED = 3 /* seen, but no longer on the server */
+} pop3_uidsync_kind;
+
+typedef struct pop3_uidsync pop3_uidsync;
+
+/* Create an empty sync.  *sync_out is OWNED: pop3_uidsync_free() it.
+ * Returns POP3_OK, POP3_E_ARG (NULL), POP3_E_NOMEM. */
+POP3_API pop3_status pop3_uidsync_new(pop3_uidsync **sync_out);
+
+/* Free a sync and every string it handed out.  NULL is ignored. */
+POP3_API void pop3_uidsync_free(pop3_uidsync *sync);
+
+/*
+ * Add a UID seen in an earlier session (from the caller's own state, so
+ * it is checked too).  The bytes are copied.  Adding one twice is
+ * harmless.  *check_out (may be NULL) tells what is wrong with it.
+ * Returns POP3_OK, POP3_E_ARG (invalid UID: not added; NULL sync),
+ * POP3_E_STATE (after pop3_uidsync_run), POP3_E_NOMEM.
+ */
+POP3_API pop3_status pop3_uidsync_add_seen(pop3_uidsync *sync,
+                                           const char *uid, size_t len,
+                                           pop3_uid_check *check_out);
+
+/*
+ * Add message `msg` of the maildrop with its UID as the server gave it
+ * (copied).  Messages must come in increasing order of `msg`.  An invalid
+ * UID is accepted and the message will be BAD; *check_out (may be NULL)
+ * says why.  Pass len 0 for a message whose UID is unknown.
+ * Returns POP3_OK, POP3_E_ARG (msg 0 or not above the previous one, NULL
+ * sync), POP3_E_STATE (after pop3_uidsync_run), POP3_E_NOMEM.
+ */
+POP3_API pop3_status pop3_uidsync_add_server(pop3_uidsync *sync,
+                                             unsigned int msg,
+                                             const char *uid, size_t len,
+                                             pop3_uid_check *check_out);
+
+/*
+ * Fill the server side from a client in the TRANSACTION state: STAT,
+ * then the whole UIDL listing.  A malformed listing line is skipped (the
+ * library reports it as POP3_E_PROTOCOL and goes on), and every message
+ * STAT counts but the listing did not name is added with
+ * POP3_UID_MISSING, so no message is silently left out.
+ * Returns POP3_OK, POP3_E_STATE (after pop3_uidsync_run, or a client not
+ * in TRANSACTION), POP3_E_SERVER (-ERR to STAT or UIDL: no UIDL support),
+ * POP3_E_NOMEM, POP3_E_ARG, or a failure of the connection.
+ */
+POP3_API pop3_status pop3_uidsync_read_server(pop3_uidsync *sync,
+                                              pop3_client *client);
+
+/*
+ * Compare the two sides.  Afterwards nothing can be added, and the
+ * results are read with pop3_uidsync_count() and pop3_uidsync_item().
+ * Returns POP3_OK, POP3_E_ARG (NULL), POP3_E_NOMEM; calling it again
+ * returns POP3_OK and changes nothing.
+ */
+POP3_API pop3_status pop3_uidsync_run(pop3_uidsync *sync);
+
+/* How many items of `kind` there are (0 before pop3_uidsync_run). */
+POP3_API size_t pop3_uidsync_count(const pop3_uidsync *sync,
+                                   pop3_uidsync_kind kind);
+
+/*
+ * Item `index` (from 0) of `kind`.  NEW, SEEN and BAD come in increasing
+ * message number; VANISHED in increasing byte order of UID.  *msg_out is
+ * the message number (0 for VANISHED); *uid_out the UID, BORROWED from
+ * the sync until pop3_uidsync_free(), or NULL for a BAD message whose
+ * UID is invalid or missing; *check_out why a BAD message is bad
+ * (POP3_UID_VALID for the other kinds).  Any output may be NULL.
+ * Returns POP3_OK, POP3_E_ARG (NULL sync, bad kind, index out of range),
+ * POP3_E_STATE (before pop3_uidsync_run).
+ */
+POP3_API pop3_status pop3_uidsync_item(const pop3_uidsync *sync,
+                                       pop3_uidsync_kind kind, size_t index,
+                                       unsigned int *msg_out,
+                                       const char **uid_out,
+                                       pop3_uid_check *check_out);
+
 #ifdef __cplusplus
 }
 #endif
