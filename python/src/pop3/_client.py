@@ -1,0 +1,621 @@
+"""pop3.Client: one POP3 session over the C library's client."""
+
+from __future__ import annotations
+
+import email.message
+import email.parser
+import email.policy
+import enum
+import threading
+import weakref
+from types import TracebackType
+from typing import (Any, Callable, Dict, Iterator, List, NamedTuple,
+                    Optional, Type, Union, overload)
+
+from . import _pop3 as _c
+from ._errors import ArgumentError, StateError, make_error
+
+__all__ = ["Client", "TLS", "State", "Stat", "Body", "StrOrBytes"]
+
+StrOrBytes = Union[str, bytes]
+TraceHook = Callable[[str, str], Any]
+
+_MAX_MSG = 0xFFFFFFFF  # message numbers are C unsigned ints
+
+
+class TLS(enum.IntEnum):
+    """How a session uses TLS (the C library's ``pop3_tls_mode``)."""
+
+    DEFAULT = _c.POP3_TLS_DEFAULT
+    """Port 995: implicit TLS; any other port: STLS, required."""
+    NONE = _c.POP3_TLS_NONE
+    """Cleartext.  Only when asked for by name."""
+    STLS_IF_OFFERED = _c.POP3_TLS_STLS_IF_OFFERED
+    """STLS when the server offers it, else cleartext."""
+    STLS = _c.POP3_TLS_STLS_REQUIRED
+    """STLS or no session: no credential is sent in cleartext."""
+    IMPLICIT = _c.POP3_TLS_IMPLICIT
+    """TLS from the first byte (POP3S, usually port 995)."""
+
+
+class State(enum.IntEnum):
+    """The RFC 1939 session states, plus "not connected"."""
+
+    DISCONNECTED = _c.POP3_STATE_DISCONNECTED
+    AUTHORIZATION = _c.POP3_STATE_AUTHORIZATION
+    TRANSACTION = _c.POP3_STATE_TRANSACTION
+    UPDATE = _c.POP3_STATE_UPDATE
+
+
+class Stat(NamedTuple):
+    """The reply to STAT."""
+
+    count: int
+    """Number of messages in the maildrop (not counting deleted ones)."""
+    size: int
+    """Their total size in octets."""
+
+
+def _tls_mode(tls: Union[TLS, str]) -> TLS:
+    if isinstance(tls, TLS):
+        return tls
+    if isinstance(tls, str):
+        try:
+            return TLS[tls.upper().replace("-", "_")]
+        except KeyError:
+            pass
+        raise ArgumentError(
+            f"tls={tls!r}: expected one of "
+            f"{', '.join(m.name.lower() for m in TLS)}",
+            status=_c.POP3_E_ARG)
+    raise TypeError(f"tls must be a pop3.TLS or a str, not "
+                    f"{type(tls).__name__}")
+
+
+def _msg(n: object) -> int:
+    """Check a message number: a plain int from 1 to 2**32-1."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"message number must be an int, not "
+                        f"{type(n).__name__}")
+    if not 1 <= n <= _MAX_MSG:
+        raise ArgumentError(f"message number {n} out of range: messages "
+                            f"are numbered from 1", status=_c.POP3_E_ARG)
+    return n
+
+
+def _wire(name: str, value: object) -> StrOrBytes:
+    """Check an argument that goes on the wire.  CR and LF would let it
+    smuggle in a second command, NUL would cut it short in C: refuse all
+    three before anything is sent (the C library refuses CR/LF too)."""
+    if isinstance(value, str):
+        bad = any(ch in value for ch in "\r\n\0")
+    elif isinstance(value, (bytes, bytearray)):
+        value = bytes(value)
+        bad = any(b in value for b in b"\r\n\0")
+    else:
+        raise TypeError(f"{name} must be str or bytes, not "
+                        f"{type(value).__name__}")
+    if bad:
+        raise ArgumentError(f"{name} contains CR, LF or NUL; nothing was "
+                            f"sent", status=_c.POP3_E_ARG)
+    return value
+
+
+def _seconds_to_ms(name: str, seconds: Optional[float]) -> Optional[int]:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds")
+    if not 0 < seconds <= 2_000_000:  # C int milliseconds
+        raise ArgumentError(f"{name}={seconds!r}: must be above 0",
+                            status=_c.POP3_E_ARG)
+    return max(1, int(seconds * 1000))
+
+
+class Body(Iterator[bytes]):
+    """The body of a message being read (from :meth:`Client.retrieve` or
+    :meth:`Client.top`): an iterator of ``bytes`` chunks.
+
+    The chunks are dot-unstuffed, keep their CRLF line ends, and follow
+    the network reads, not lines; joined, they are the message.  Only one
+    chunk at a time is held, so a message of any size is read in constant
+    memory.
+
+    While a body is being read, the client refuses other commands with
+    :class:`BusyError`.  Iterate to the end, or call :meth:`close` (or
+    use the body as a context manager) to read and drop the rest.  A body
+    that is simply dropped unfinished is discarded the same way before
+    the client's next command.
+    """
+
+    def __init__(self, client: "Client", operation: str) -> None:
+        self._client = client
+        self._op = operation
+        self._done = False
+
+    def __iter__(self) -> "Body":
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            raise StopIteration
+        client = self._client
+        with client._locked():
+            if client._body is None or client._body() is not self:
+                self._done = True
+                raise StateError(f"{self._op}: the body was abandoned "
+                                 f"(the client was closed or moved on)",
+                                 status=_c.POP3_E_STATE)
+            st, chunk = _c.pop3_body_next(client._handle())
+            if st == _c.POP3_OK:
+                return chunk
+            self._done = True
+            client._body = None
+            if st == _c.POP3_DONE:
+                raise StopIteration
+            raise client._error(st, self._op)
+
+    def close(self) -> None:
+        """Read and drop the rest of the body, so the client can go on.
+        Does nothing when the body has ended."""
+        if self._done:
+            return
+        self._done = True
+        client = self._client
+        with client._locked():
+            if client._body is not None and client._body() is self:
+                client._body = None
+                client._check(_c.pop3_discard(client._handle()), self._op)
+
+    def __enter__(self) -> "Body":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        if exc_type is None:
+            self.close()
+        # On an exception, leave the rest unread: the client's owner decides
+        # (a Client context manager then closes without QUIT).
+
+
+class Client:
+    """A POP3 client session (RFC 1939), optionally over TLS.
+
+    ``Client(host)`` connects at once; ``Client()`` makes an unconnected
+    client for a later :meth:`connect`.  Use it as a context manager::
+
+        with pop3.Client("mail.example.org", tls="implicit") as c:
+            c.login("alice", "secret")
+            for n in c.list():
+                msg = c.read_message(n)
+
+    Leaving the ``with`` block normally sends QUIT, which commits the
+    deletions made with :meth:`delete`.  Leaving it by an exception only
+    drops the connection: the server then deletes nothing, so an
+    interrupted session never loses mail.
+
+    Args:
+        host: server name or address (IPv4 or IPv6); ``None`` to connect
+            later.
+        port: TCP port; ``None`` for 110, or 995 with ``tls="implicit"``.
+        tls: a :class:`TLS` or its name (``"default"``, ``"none"``,
+            ``"stls_if_offered"``, ``"stls"``, ``"implicit"``).  The
+            default is implicit TLS on port 995 and required STLS
+            elsewhere; cleartext only with ``tls="none"``.
+        timeout: seconds allowed for each operation (default 60).
+        connect_timeout: seconds allowed for connecting (default 30, or
+            ``timeout`` when that is given).
+        verify: verify the server's certificate and host name (default);
+            ``False`` turns verification off, for tests only.
+        ca_file, ca_path: a PEM CA bundle, a hashed CA directory (default:
+            the system's).
+        cert_file, key_file: a client certificate and its key (PEM).
+        server_name: the name to verify and send as SNI (default: host).
+        trace: a callable ``trace(direction, line)`` given each command
+            sent (``"send"``) and each status or listing line received
+            (``"recv"``), without CRLF; passwords are masked.  It must not
+            use the client.
+        max_line: the longest status line accepted (default 512).
+        buffer_size: the read buffer, and so the largest chunk (default
+            65536).
+
+    A client must not be used by two threads at once (calls from a second
+    thread wait); each thread may drive its own client, and blocking
+    calls release the GIL, so they run in parallel.
+    """
+
+    def __init__(self, host: Optional[str] = None,
+                 port: Optional[int] = None, *,
+                 tls: Union[TLS, str] = TLS.DEFAULT,
+                 timeout: Optional[float] = None,
+                 connect_timeout: Optional[float] = None,
+                 verify: bool = True,
+                 ca_file: Optional[str] = None,
+                 ca_path: Optional[str] = None,
+                 cert_file: Optional[str] = None,
+                 key_file: Optional[str] = None,
+                 server_name: Optional[str] = None,
+                 trace: Optional[TraceHook] = None,
+                 max_line: Optional[int] = None,
+                 buffer_size: Optional[int] = None) -> None:
+        self._c: Any = None
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None
+        self._body: Optional["weakref.ReferenceType[Body]"] = None
+        self._trace_hook: Optional[Callable[[int, bytes], None]] = None
+        self.tls = _tls_mode(tls)
+
+        opts = _c.pop3_options()
+        opts.tls = int(self.tls)
+        opts.tls_verify = 1 if verify else 0
+        io_ms = _seconds_to_ms("timeout", timeout)
+        conn_ms = _seconds_to_ms("connect_timeout", connect_timeout)
+        if io_ms is not None:
+            opts.io_timeout_ms = io_ms
+            opts.connect_timeout_ms = io_ms
+        if conn_ms is not None:
+            opts.connect_timeout_ms = conn_ms
+        for name, value in (("max_line", max_line),
+                            ("buffer_size", buffer_size)):
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise TypeError(f"{name} must be an int")
+                if not 0 < value < 2**31:
+                    raise ArgumentError(f"{name}={value}: out of range",
+                                        status=_c.POP3_E_ARG)
+                setattr(opts, name, value)
+        if trace is not None:
+            if not callable(trace):
+                raise TypeError("trace must be callable")
+            self._trace_hook = _trace_adapter(trace)
+            _c.pop3swig_py_set_trace(opts, self._trace_hook)
+        for name, value in (("ca_file", ca_file), ("ca_path", ca_path),
+                            ("cert_file", cert_file), ("key_file", key_file),
+                            ("server_name", server_name)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str")
+        st, handle = _c.pop3swig_client_new(opts, ca_file, ca_path,
+                                            cert_file, key_file, server_name)
+        if st != _c.POP3_OK:
+            raise make_error(st, "Client", detail="check the options")
+        self._c = handle
+        if host is not None:
+            self.connect(host, port)
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _locked(self) -> "_Guard":
+        return _Guard(self)
+
+    def _handle(self) -> Any:
+        if self._c is None:
+            raise StateError("the client has been freed",
+                             status=_c.POP3_E_STATE)
+        return self._c
+
+    def _error(self, status: int, operation: str) -> Exception:
+        fam = _c.pop3_status_family(status)
+        text = code = ""
+        # Only a server's answer is worth quoting; after a local refusal
+        # the last reply is stale.
+        if fam in (_c.POP3_FAMILY_SERVER, _c.POP3_FAMILY_AUTH):
+            text = _c.pop3_server_text(self._c)
+            code = _c.pop3_resp_code(self._c)
+        detail = None
+        if status == _c.POP3_E_BUSY:
+            detail = ("a message or listing is being read: finish it or "
+                      "call its close()")
+        return make_error(status, operation, text, code, detail)
+
+    def _check(self, status: int, operation: str) -> None:
+        if status != _c.POP3_OK:
+            raise self._error(status, operation)
+
+    def _settle(self) -> None:
+        """Discard a body the caller dropped unfinished (its iterator is
+        gone), so the next command can be sent."""
+        if self._body is not None and self._body() is None:
+            self._body = None
+            self._check(_c.pop3_discard(self._c), "discard")
+
+    def _call(self, operation: str, fn: Callable[..., Any],
+              *args: Any) -> List[Any]:
+        """Run one C call under the client's lock; raise on failure;
+        return the outputs."""
+        with self._locked():
+            return self._call_locked(operation, fn, *args)
+
+    def _call_locked(self, operation: str, fn: Callable[..., Any],
+                     *args: Any) -> List[Any]:
+        handle = self._handle()
+        self._settle()
+        r = fn(handle, *args)
+        st, out = (r[0], r[1:]) if isinstance(r, list) else (r, [])
+        if st != _c.POP3_OK:
+            raise self._error(st, operation)
+        return out
+
+    # -- connection ----------------------------------------------------------
+
+    def connect(self, host: str, port: Optional[int] = None) -> str:
+        """Connect to `host` and read the greeting; return its text.
+
+        Every address the name resolves to is tried in turn.  With TLS
+        required, the handshake (and for STLS, the upgrade) happens here,
+        before any credential can be sent.
+        """
+        if not isinstance(host, str):
+            raise TypeError(f"host must be a str, not {type(host).__name__}")
+        if port is None:
+            port = 0
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"port must be an int, not {type(port).__name__}")
+        if not 0 <= port <= 65535:
+            raise ArgumentError(f"port {port} out of range",
+                                status=_c.POP3_E_ARG)
+        self._call("connect", _c.pop3_connect, host, port)
+        return self.greeting
+
+    def close(self) -> None:
+        """Drop the connection WITHOUT QUIT: the server commits no
+        deletion.  The client may :meth:`connect` again.  Safe to call
+        at any time, more than once."""
+        with self._locked():
+            self._body = None
+            if self._c is not None:
+                _c.pop3_close(self._c)
+
+    def quit(self) -> None:
+        """QUIT: end the session.  After login this commits the deletions
+        (raises :class:`ServerError` if the server could not commit
+        them).  The connection is closed either way."""
+        self._call("quit", _c.pop3_quit)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        if exc_type is not None:
+            self.close()  # no QUIT: nothing gets deleted
+            return
+        if self.state in (State.AUTHORIZATION, State.TRANSACTION):
+            with self._locked():
+                if self._body is not None:  # a body left half-read
+                    self._body = None
+                    self._check(_c.pop3_discard(self._c), "discard")
+            self.quit()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        handle, self._c = getattr(self, "_c", None), None
+        if handle is not None and _c is not None:
+            _c.pop3_client_free(handle)  # closes without QUIT
+
+    def __repr__(self) -> str:
+        return f"<pop3.Client state={self.state.name}>"
+
+    # -- what the client knows -------------------------------------------
+
+    @property
+    def state(self) -> State:
+        """The session's :class:`State`."""
+        if self._c is None:
+            return State.DISCONNECTED
+        return State(_c.pop3_get_state(self._c))
+
+    @property
+    def greeting(self) -> str:
+        """The text of the server's greeting ("" before connecting)."""
+        return _c.pop3_greeting(self._handle()) or ""
+
+    @property
+    def apop_timestamp(self) -> Optional[str]:
+        """The APOP timestamp of the greeting (``<...>``), or ``None``."""
+        return _c.pop3_apop_timestamp(self._handle())
+
+    @property
+    def server_text(self) -> str:
+        """The text of the server's last status line."""
+        return _c.pop3_server_text(self._handle()) or ""
+
+    @property
+    def resp_code(self) -> str:
+        """The response code of the last status line (e.g. ``"IN-USE"``),
+        or ""."""
+        return _c.pop3_resp_code(self._handle()) or ""
+
+    # -- authorization -------------------------------------------------------
+
+    def login(self, user: StrOrBytes, password: StrOrBytes) -> None:
+        """USER and PASS.  Raises :class:`AuthenticationError` when the
+        credentials are refused, :class:`MailboxInUseError` when another
+        session holds the maildrop."""
+        self._call("login", _c.pop3_login, _wire("user", user),
+                   _wire("password", password))
+
+    def apop(self, user: StrOrBytes, secret: StrOrBytes) -> None:
+        """APOP: log in without sending the secret (an MD5 digest of the
+        greeting's timestamp and the secret is sent instead).  Raises
+        :class:`AuthUnavailableError` when the greeting has no
+        timestamp."""
+        self._call("apop", _c.pop3_apop, _wire("user", user),
+                   _wire("secret", secret))
+
+    def auth(self, mechanism: str, user: StrOrBytes,
+             password: StrOrBytes) -> None:
+        """SASL AUTH (RFC 5034) with the named `mechanism` (``"PLAIN"``,
+        ``"LOGIN"``, ``"CRAM-MD5"``, ``"SCRAM-SHA-256"``, ...).  For the
+        token mechanisms (``"XOAUTH2"``, ``"OAUTHBEARER"``) `password` is
+        the access token."""
+        if not isinstance(mechanism, str):
+            raise TypeError("mechanism must be a str")
+        fn = getattr(_c, "pop3_auth", None)
+        if fn is None:
+            raise make_error(_c.POP3_E_UNSUPPORTED, "auth",
+                             detail="this build has no SASL")
+        self._call("auth", fn, _wire("mechanism", mechanism),
+                   _wire("user", user), _wire("password", password))
+
+    def authenticate(self, user: StrOrBytes, password: StrOrBytes) -> None:
+        """Log in with the strongest method both sides support."""
+        user = _wire("user", user)
+        password = _wire("password", password)
+        fn = getattr(_c, "pop3_authenticate", None)
+        if fn is not None:
+            self._call("authenticate", fn, user, password)
+        elif self.apop_timestamp:
+            self._call("authenticate", _c.pop3_apop, user, password)
+        else:
+            self._call("authenticate", _c.pop3_login, user, password)
+
+    def capabilities(self) -> Dict[str, List[str]]:
+        """CAPA (RFC 2449): each capability's name (upper case) with its
+        arguments, e.g. ``{"UIDL": [], "SASL": ["PLAIN", "CRAM-MD5"]}``."""
+        fn = getattr(_c, "pop3swig_py_capa", None)
+        if fn is None:
+            raise make_error(_c.POP3_E_UNSUPPORTED, "capabilities",
+                             detail="this build has no CAPA")
+        (lines,) = self._call("capabilities", fn)
+        caps: Dict[str, List[str]] = {}
+        for line in lines:
+            name, *args = line.split()
+            caps[name.upper()] = args
+        return caps
+
+    # -- transaction ---------------------------------------------------------
+
+    def stat(self) -> Stat:
+        """STAT: the number of messages and their total size."""
+        count, size = self._call("stat", _c.pop3_stat)
+        return Stat(count, size)
+
+    @overload
+    def list(self) -> Dict[int, int]: ...
+    @overload
+    def list(self, n: int) -> int: ...
+
+    def list(self, n: Optional[int] = None) -> Union[int, Dict[int, int]]:
+        """LIST: ``{number: size}`` of every message not deleted, or with
+        `n` the size of message `n`."""
+        if n is not None:
+            (size,) = self._call("list", _c.pop3_list_one, _msg(n))
+            return size
+        return self._listing("list", _c.pop3_list_begin, _c.pop3_list_next)
+
+    @overload
+    def uidl(self) -> Dict[int, str]: ...
+    @overload
+    def uidl(self, n: int) -> str: ...
+
+    def uidl(self, n: Optional[int] = None) -> Union[str, Dict[int, str]]:
+        """UIDL: ``{number: unique id}`` of every message not deleted, or
+        with `n` the unique id of message `n`.  A message keeps its id
+        across sessions, so ids tell which messages are new."""
+        if n is not None:
+            (uid,) = self._call("uidl", _c.pop3_uidl_one, _msg(n))
+            return uid
+        return self._listing("uidl", _c.pop3_uidl_begin, _c.pop3_uidl_next)
+
+    def _listing(self, op: str, begin: Callable[..., Any],
+                 nxt: Callable[..., Any]) -> Dict[int, Any]:
+        result: Dict[int, Any] = {}
+        with self._locked():
+            handle = self._handle()
+            self._settle()
+            self._check(begin(handle), op)
+            while True:
+                st, msg, value = nxt(handle)
+                if st == _c.POP3_DONE:
+                    return result
+                self._check(st, op)
+                result[msg] = value
+
+    def retrieve(self, n: int) -> Body:
+        """RETR n: the message as an iterator of ``bytes`` chunks (see
+        :class:`Body`).  For example, to parse it while it arrives::
+
+            parser = email.parser.BytesFeedParser(policy=email.policy.default)
+            for chunk in client.retrieve(1):
+                parser.feed(chunk)
+            msg = parser.close()
+        """
+        return self._begin_body("retrieve", _c.pop3_retr_begin, _msg(n))
+
+    def top(self, n: int, lines: int) -> Body:
+        """TOP n lines: the headers of message `n` and the first `lines`
+        lines of its body, as an iterator of ``bytes`` chunks."""
+        if isinstance(lines, bool) or not isinstance(lines, int):
+            raise TypeError("lines must be an int")
+        if not 0 <= lines <= 0xFFFFFFFF:
+            raise ArgumentError(f"lines={lines}: out of range",
+                                status=_c.POP3_E_ARG)
+        return self._begin_body("top", _c.pop3_top_begin, _msg(n), lines)
+
+    def _begin_body(self, op: str, fn: Callable[..., Any],
+                    *args: Any) -> Body:
+        body = Body(self, op)
+        with self._locked():
+            self._call_locked(op, fn, *args)
+            self._body = weakref.ref(body)
+        return body
+
+    def read_message(self, n: int) -> email.message.EmailMessage:
+        """RETR n, parsed: the whole message as an
+        :class:`email.message.EmailMessage` (``email.policy.default``)."""
+        parser = email.parser.BytesFeedParser(policy=email.policy.default)
+        with self.retrieve(n) as body:
+            for chunk in body:
+                parser.feed(chunk)
+        msg = parser.close()
+        assert isinstance(msg, email.message.EmailMessage)
+        return msg
+
+    def delete(self, n: int) -> None:
+        """DELE n: mark message `n` for deletion.  Only a later
+        :meth:`quit` (or a clean exit from the ``with`` block) commits
+        it; :meth:`reset` unmarks."""
+        self._call("delete", _c.pop3_dele, _msg(n))
+
+    def noop(self) -> None:
+        """NOOP: keep the session alive."""
+        self._call("noop", _c.pop3_noop)
+
+    def reset(self) -> None:
+        """RSET: unmark every message marked for deletion."""
+        self._call("reset", _c.pop3_rset)
+
+
+class _Guard:
+    """The client's lock, refusing re-entry from the same thread (a trace
+    hook calling back into its own client would corrupt the C call in
+    progress)."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def __enter__(self) -> None:
+        client = self._client
+        me = threading.get_ident()
+        if client._owner == me:
+            raise StateError("a client cannot be used from inside one of "
+                             "its own calls (e.g. from its trace hook)",
+                             status=_c.POP3_E_STATE)
+        client._lock.acquire()
+        client._owner = me
+
+    def __exit__(self, *exc: object) -> None:
+        self._client._owner = None
+        self._client._lock.release()
+
+
+def _trace_adapter(hook: TraceHook) -> Callable[[int, bytes], None]:
+    def adapter(direction: int, line: bytes) -> None:
+        hook("send" if direction == _c.POP3_TRACE_SEND else "recv",
+             line.decode("utf-8", "surrogateescape"))
+    return adapter
