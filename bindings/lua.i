@@ -1,0 +1,194 @@
+/*
+ * The Lua face of the core API: the private module `pop3.core`
+ * (luaopen_pop3_core), wrapped by the hand-written lua/pop3.lua.
+ *
+ * Only Lua-specific things live here: the module name, the typemaps that
+ * turn output pointers into extra return values, the options table and
+ * the client's __gc.  The API itself is described once in pop3_core.i.
+ *
+ * Every output typemap pushes exactly one value (nil when the call did
+ * not return POP3_OK), so each wrapped call returns the status first and
+ * then a fixed number of values, whatever happened.
+ */
+%module pop3_core
+
+%{
+#include <string.h>
+#include "pop3/pop3.h"
+
+int luaopen_pop3_core(lua_State *L); /* the module's only export */
+
+/* Integers above 2^53 lose precision as a double; 5.3+ has 64-bit ints. */
+static void pop3_lua_push_u64(lua_State *L, uint64_t v)
+{
+#if LUA_VERSION_NUM >= 503
+    if (v <= (uint64_t)LUA_MAXINTEGER) {
+        lua_pushinteger(L, (lua_Integer)v);
+        return;
+    }
+#endif
+    lua_pushnumber(L, (lua_Number)v);
+}
+
+/* An optional string field of the options table.  The string stays on
+ * the stack (below the wrapper's results) so its pointer is valid for
+ * the whole call; pop3_client_new copies it. */
+static const char *pop3_lua_opt_string(lua_State *L, int t, const char *k)
+{
+    lua_getfield(L, t, k);
+    if (lua_isnil(L, -1))
+        return NULL;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "pop3.core: option %s must be a string", k);
+    return lua_tostring(L, -1);
+}
+
+static int pop3_lua_opt_int(lua_State *L, int t, const char *k, int dflt)
+{
+    lua_Number n;
+    lua_getfield(L, t, k);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return dflt;
+    }
+    if (lua_type(L, -1) != LUA_TNUMBER)
+        luaL_error(L, "pop3.core: option %s must be a number", k);
+    n = lua_tonumber(L, -1);
+    if (!(n >= 0 && n <= 2147483647.0))
+        luaL_error(L, "pop3.core: option %s out of range", k);
+    lua_pop(L, 1);
+    return (int)n;
+}
+
+/* Fill opts from the table at index t (field names as in pop3_options). */
+static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
+{
+    pop3_options_init(opts);
+    if (!lua_checkstack(L, 8))
+        luaL_error(L, "pop3.core: stack overflow");
+    opts->connect_timeout_ms =
+        pop3_lua_opt_int(L, t, "connect_timeout_ms", opts->connect_timeout_ms);
+    opts->io_timeout_ms =
+        pop3_lua_opt_int(L, t, "io_timeout_ms", opts->io_timeout_ms);
+    opts->max_line =
+        (size_t)pop3_lua_opt_int(L, t, "max_line", (int)opts->max_line);
+    opts->buffer_size =
+        (size_t)pop3_lua_opt_int(L, t, "buffer_size", (int)opts->buffer_size);
+    opts->tls = (pop3_tls_mode)pop3_lua_opt_int(L, t, "tls", (int)opts->tls);
+    opts->tls_verify = pop3_lua_opt_int(L, t, "tls_verify", opts->tls_verify);
+    opts->ca_file = pop3_lua_opt_string(L, t, "ca_file");
+    opts->ca_path = pop3_lua_opt_string(L, t, "ca_path");
+    opts->cert_file = pop3_lua_opt_string(L, t, "cert_file");
+    opts->key_file = pop3_lua_opt_string(L, t, "key_file");
+    opts->server_name = pop3_lua_opt_string(L, t, "server_name");
+}
+%}
+
+/* Freeing is __gc's job alone (see pop3_client below), so Lua code can
+ * never free a client twice. */
+%ignore pop3_client_free;
+/* Options are a plain table in Lua (typemap below): no struct proxy,
+ * whose const char * setters would leak.  The trace hook has no Lua form. */
+%ignore pop3_options;
+%ignore pop3_options_init;
+
+/* ---- inputs ---------------------------------------------------------- */
+
+/* The options are a plain table, read into a pop3_options on the C stack:
+ * no struct proxy, no copies of strings to leak. */
+%typemap(in, checkfn="lua_istable") const pop3_options *opts
+    (pop3_options tmp) {
+    pop3_lua_options(L, $input, &tmp);
+    $1 = &tmp;
+}
+
+/* ---- outputs: one pushed value each, nil unless the call succeeded ---- */
+
+%typemap(in, numinputs=0) pop3_client **client_out (pop3_client *tmp) {
+    tmp = NULL;
+    $1 = ($1_ltype)&tmp;
+}
+%typemap(argout) pop3_client **client_out {
+    /* Owned by the userdata: __gc frees it, closing without QUIT. */
+    if (result == POP3_OK && *$1 != NULL)
+        SWIG_NewPointerObj(L, *$1, $*1_descriptor, 1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+/* A body chunk: copied once, binary-safe, while it is still valid. */
+%typemap(in, numinputs=0) (const char **data_out, size_t *len_out)
+    (const char *data, size_t len) {
+    data = NULL;
+    len = 0;
+    $1 = ($1_ltype)&data; /* SWIG's local drops the const */
+    $2 = &len;
+}
+%typemap(argout) (const char **data_out, size_t *len_out) {
+    if (result == POP3_OK && *$1 != NULL)
+        lua_pushlstring(L, *$1, *$2);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+%typemap(in, numinputs=0) const char **uid_out (const char *tmp) {
+    tmp = NULL;
+    $1 = ($1_ltype)&tmp;
+}
+%typemap(argout) const char **uid_out {
+    if (result == POP3_OK && *$1 != NULL)
+        lua_pushstring(L, *$1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+%typemap(in, numinputs=0) uint64_t *count_out (uint64_t tmp),
+                          uint64_t *size_out (uint64_t tmp) {
+    tmp = 0;
+    $1 = &tmp;
+}
+%typemap(argout) uint64_t *count_out, uint64_t *size_out {
+    if (result == POP3_OK)
+        pop3_lua_push_u64(L, *$1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+%typemap(in, numinputs=0) unsigned int *msg_out (unsigned int tmp) {
+    tmp = 0;
+    $1 = &tmp;
+}
+%typemap(argout) unsigned int *msg_out {
+    if (result == POP3_OK)
+        pop3_lua_push_u64(L, *$1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+/* The APOP digest: 32 hex digits and a NUL. */
+%typemap(in, numinputs=0) char *hex_out (char tmp[33]) {
+    memset(tmp, 0, sizeof tmp);
+    $1 = tmp;
+}
+%typemap(argout) char *hex_out {
+    if (result == POP3_OK)
+        lua_pushstring(L, $1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+%include "pop3_core.i"
+
+/* pop3_client is opaque in C; SWIG sees an empty struct so that it can
+ * give the userdata a __gc calling pop3_client_free (close, no QUIT). */
+%nodefaultctor pop3_client;
+struct pop3_client {};
+%extend pop3_client {
+    ~pop3_client() { pop3_client_free($self); }
+}
