@@ -48,7 +48,8 @@ class State(enum.IntEnum):
 
 
 class Stat(NamedTuple):
-    """The reply to STAT."""
+    """The reply to STAT: how many messages the maildrop holds and their
+    total size, deleted messages not counted."""
 
     count: int
     """Number of messages in the maildrop (not counting deleted ones)."""
@@ -523,16 +524,32 @@ class Client:
     def _listing(self, op: str, begin: Callable[..., Any],
                  nxt: Callable[..., Any]) -> Dict[int, Any]:
         result: Dict[int, Any] = {}
+        bad = 0
         with self._locked():
             handle = self._handle()
             self._settle()
             self._check(begin(handle), op)
             while True:
                 st, msg, value = nxt(handle)
-                if st == _c.POP3_DONE:
-                    return result
-                self._check(st, op)
-                result[msg] = value
+                if st == _c.POP3_OK:
+                    result[msg] = value
+                elif st == _c.POP3_DONE:
+                    break
+                elif st == _c.POP3_E_PROTOCOL and _c.pop3_get_state(
+                        handle) == _c.POP3_STATE_TRANSACTION:
+                    bad += 1  # one malformed line; the listing goes on
+                else:
+                    raise self._error(st, op)
+        if bad:
+            # Do not hand back a silently shortened listing: raise, with
+            # the good lines, after reading to the end so the session
+            # can go on.
+            err = make_error(_c.POP3_E_PROTOCOL, op,
+                             detail=f"{bad} malformed line(s) in the "
+                                    f"listing; .partial has the others")
+            err.partial = result
+            raise err
+        return result
 
     def retrieve(self, n: int) -> Body:
         """RETR n: the message as an iterator of ``bytes`` chunks (see

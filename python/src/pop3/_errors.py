@@ -9,7 +9,7 @@ reply as ``.server_text`` and ``.resp_code``.
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Optional, Type
 
 from . import _pop3 as _c
 
@@ -104,7 +104,11 @@ class AuthUnavailableError(AuthenticationError):
 
 class ProtocolError(Error):
     """The server broke the protocol.  The client is now failed: only
-    ``close()`` still works."""
+    ``close()`` still works -- except for malformed lines in a LIST or
+    UIDL listing: the listing is then read to its end, the session goes
+    on, and ``partial`` holds the well-formed entries."""
+
+    partial: Optional[Dict[int, Any]] = None
 
 
 class LineTooLongError(ProtocolError):
