@@ -87,8 +87,9 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
 /* Freeing is __gc's job alone (see pop3_client below), so Lua code can
  * never free a client twice. */
 %ignore pop3_client_free;
-/* Options are a plain table in Lua (typemap below): no struct proxy,
- * whose const char * setters would leak.  The trace hook has no Lua form. */
+/* Options are a plain table in Lua (typemap below, which also serves
+ * pop3swig_client_new), so no struct proxy is needed.  The trace hook has
+ * no Lua form. */
 %ignore pop3_options;
 %ignore pop3_options_init;
 
@@ -102,12 +103,9 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     $1 = &tmp;
 }
 
-/* ---- outputs: one pushed value each, nil unless the call succeeded ---- */
+/* ---- outputs: one pushed value each, nil unless the call succeeded.
+ * pop3_core.i defines their "in" halves (zero-initialised temporaries). */
 
-%typemap(in, numinputs=0) pop3_client **client_out (pop3_client *tmp) {
-    tmp = NULL;
-    $1 = ($1_ltype)&tmp;
-}
 %typemap(argout) pop3_client **client_out {
     /* Owned by the userdata: __gc frees it, closing without QUIT. */
     if (result == POP3_OK && *$1 != NULL)
@@ -118,13 +116,6 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
 }
 
 /* A body chunk: copied once, binary-safe, while it is still valid. */
-%typemap(in, numinputs=0) (const char **data_out, size_t *len_out)
-    (const char *data, size_t len) {
-    data = NULL;
-    len = 0;
-    $1 = ($1_ltype)&data; /* SWIG's local drops the const */
-    $2 = &len;
-}
 %typemap(argout) (const char **data_out, size_t *len_out) {
     if (result == POP3_OK && *$1 != NULL)
         lua_pushlstring(L, *$1, *$2);
@@ -133,10 +124,6 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     SWIG_arg++;
 }
 
-%typemap(in, numinputs=0) const char **uid_out (const char *tmp) {
-    tmp = NULL;
-    $1 = ($1_ltype)&tmp;
-}
 %typemap(argout) const char **uid_out {
     if (result == POP3_OK && *$1 != NULL)
         lua_pushstring(L, *$1);
@@ -145,11 +132,6 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     SWIG_arg++;
 }
 
-%typemap(in, numinputs=0) uint64_t *count_out (uint64_t tmp),
-                          uint64_t *size_out (uint64_t tmp) {
-    tmp = 0;
-    $1 = &tmp;
-}
 %typemap(argout) uint64_t *count_out, uint64_t *size_out {
     if (result == POP3_OK)
         pop3_lua_push_u64(L, *$1);
@@ -158,10 +140,6 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     SWIG_arg++;
 }
 
-%typemap(in, numinputs=0) unsigned int *msg_out (unsigned int tmp) {
-    tmp = 0;
-    $1 = &tmp;
-}
 %typemap(argout) unsigned int *msg_out {
     if (result == POP3_OK)
         pop3_lua_push_u64(L, *$1);
@@ -171,10 +149,6 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
 }
 
 /* The APOP digest: 32 hex digits and a NUL. */
-%typemap(in, numinputs=0) char *hex_out (char tmp[33]) {
-    memset(tmp, 0, sizeof tmp);
-    $1 = tmp;
-}
 %typemap(argout) char *hex_out {
     if (result == POP3_OK)
         lua_pushstring(L, $1);

@@ -14,6 +14,7 @@ local function fresh_server(extra)
 end
 
 local function login(srv, opts)
+  assert(srv:idle())
   local o = { host = "127.0.0.1", port = srv.port, tls = false, timeout = 10 }
   for k, v in pairs(opts or {}) do o[k] = v end
   local c = assert(pop3.connect(o))
@@ -116,6 +117,7 @@ describe("a client against the scripted server", function()
     assert.is_true(c:close())
     assert.equals("disconnected", c:state())
     -- the same client connects again; nothing was deleted
+    assert(srv:idle())
     assert.is_true(c:connect("127.0.0.1", srv.port))
     assert.is_true(c:login("alice", "secret"))
     assert.equals(4, (c:stat()))
@@ -141,6 +143,7 @@ describe("a client against the scripted server", function()
           assert(c:delete(1))
         end
       ]]))
+      assert(srv:idle())
       local before = select(2, srv:log():gsub("#CLOSE", ""))
       run(pop3, srv.port)
       assert.truthy(srv:closed(before + 1))

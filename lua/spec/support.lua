@@ -150,6 +150,16 @@ function Server:closed(n)
   end, 5)
 end
 
+-- Wait until every connection has ended on the server's side, so that
+-- its maildrop lock is free for the next login.
+function Server:idle()
+  return S.wait(function()
+    local log = self:log()
+    return select(2, log:gsub("#CONNECT", "")) ==
+           select(2, log:gsub("#CLOSE", ""))
+  end, 5)
+end
+
 function Server:stop()
   if self.pid then
     S.run("kill " .. self.pid .. " 2>/dev/null")
