@@ -326,22 +326,28 @@ def test_lifetime(root):
 
 
 def main():
+    root = make_maildrop()
+    tests = [lambda: test_maildrop(root), lambda: test_faults(root),
+             test_scenarios, lambda: test_lifetime(root)]
+    failed = 0
     try:
-        root = make_maildrop()
-        test_maildrop(root)
-        test_faults(root)
-        test_scenarios()
-        test_lifetime(root)
-    except AssertionError as e:
-        print("FAIL: %s" % e)
-        return 1
+        for test in tests:
+            try:
+                test()
+            except AssertionError as e:
+                print("FAIL: %s" % e)
+                failed += 1
+            for p in RUNNING:      # a failed test may leave its server
+                p.kill()
+                p.wait()
+            RUNNING.clear()
     finally:
         for p in RUNNING:
             p.kill()
             p.wait()
         shutil.rmtree(TMP, ignore_errors=True)
-    print("pop3d selftest: all passed")
-    return 0
+    print("selftest: %d passed, %d failed" % (len(tests) - failed, failed))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
