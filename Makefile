@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-fast test-asan test-clang demo bench clean
+.PHONY: all deps build test test-fast test-asan test-clang fuzz demo bench clean
 
 all: build
 
@@ -38,8 +38,23 @@ test-clang: deps
 	    $(CMAKE_ARGS)
 	cmake --build build-clang -j$(JOBS)
 
+# Run each fuzz target with libFuzzer for FUZZ_SECONDS; new inputs are kept
+# in build-fuzz/corpus-*, crashes as build-fuzz/crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_engine fuzz_parse
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DPOP3_FUZZ=ON \
+	    -DPOP3_SANITIZE=address,undefined -DPOP3_BINDINGS=OFF \
+	    -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link $(CMAKE_ARGS)
+	cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus-$$t && \
+	    (cd build-fuzz && ./tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	        corpus-$$t ../tests/fuzz/corpus/$$t) || exit 1; \
+	done
+
 demo: build
 	./scripts/demo $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-clang
+	rm -rf $(BUILD) $(ASAN_BUILD) build-clang build-fuzz
