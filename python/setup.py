@@ -161,6 +161,12 @@ class BuildPy(build_py):
         self.run_command("build_ext")
         super().run()
 
+    def find_package_modules(self, package, package_dir):
+        # An in-place build may have left an older proxy in src/pop3/:
+        # never let it overwrite the one build_ext just generated.
+        return [m for m in super().find_package_modules(package, package_dir)
+                if not (package == "pop3" and m[1] == "_pop3")]
+
 
 class SDist(sdist):
     """Put the C library and the SWIG files into the sdist, under vendor/,

@@ -3,6 +3,7 @@ Dovecot on loopback (tests/dovecot/harness.py), each started by the test
 that needs it and always stopped again."""
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -129,25 +130,60 @@ def client_for(srv, **kw):
 
 # -- Dovecot -------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+class Dovecot:
+    """A running Dovecot: `host`, `port`, `pop3s_port`, `ca_file`, and
+    seed()/count() over the shared harness.  Users py1..py8 (password
+    "secret") belong to this suite."""
+
+    def __init__(self, harness, directory, env):
+        self.harness = harness
+        self.dir = directory
+        self.host = env.get("POP3_HOST", "127.0.0.1")
+        self.port = int(env["POP3_PORT"])
+        self.pop3s_port = int(env["POP3S_PORT"]) if env.get(
+            "POP3S_PORT") else None
+        self.ca_file = env.get("POP3_CA") or None
+
+    def seed(self, user, files=(), generate=None):
+        return self.harness.seed(self.dir, user, files, generate)
+
+    def count(self, user):
+        return self.harness.count(self.dir, user)
+
+
+def _read_env(path):
+    env = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            env[key] = (shlex.split(value) or [""])[0]
+    return env
+
+
+@pytest.fixture(scope="session")
 def dovecot():
-    """A Dovecot on loopback with user test:secret (skipped when Dovecot,
-    root or the harness is missing).  Yields (harness module, dir, port)."""
+    """The Dovecot of the CTest run ($DOVECOT_DIR, started by the
+    dovecot_start fixture test), or else one of our own, stopped at the
+    end.  Skipped where Dovecot cannot run (not root, not installed)."""
     if SOURCE_DIR is None or not (SOURCE_DIR / "tests/dovecot/harness.py"
                                   ).is_file():
         pytest.skip("needs tests/dovecot/harness.py")
-    if os.geteuid() != 0 or not shutil.which("dovecot") and not Path(
-            "/usr/sbin/dovecot").exists():
-        pytest.skip("Dovecot tests need root and dovecot installed")
     sys.path.insert(0, str(SOURCE_DIR / "tests/dovecot"))
-    import harness  # noqa: E402  (the shared Dovecot harness)
-    # Under /tmp, world-traversable: Dovecot's mail processes must reach it.
+    import harness  # the project's Dovecot harness
+    shared = os.environ.get("DOVECOT_DIR")
+    if shared and (Path(shared) / "env").is_file():
+        yield Dovecot(harness, shared, _read_env(Path(shared) / "env"))
+        return
+    if os.geteuid() != 0 or not shutil.which("dovecot", path=os.environ.get(
+            "PATH", "") + ":/usr/sbin"):
+        pytest.skip("Dovecot tests need root and Dovecot installed")
+    # World-traversable, so Dovecot's mail processes can reach the mail.
     d = tempfile.mkdtemp(prefix="pop3py-dovecot-", dir="/tmp")
     os.chmod(d, 0o755)
     try:
-        info = harness.start(d, users=(("test", "secret"),
-                                       ("other", "secret2")))
-        yield harness, d, info
+        harness.start(d, users=[(f"py{i}", "secret") for i in range(1, 9)],
+                      tls=True)
+        yield Dovecot(harness, d, _read_env(Path(d) / "env"))
     finally:
         try:
             harness.stop(d)

@@ -13,7 +13,7 @@ from typing import (Any, Callable, Dict, Iterator, List, NamedTuple,
                     Optional, Type, Union, overload)
 
 from . import _pop3 as _c
-from ._errors import ArgumentError, StateError, make_error
+from ._errors import ArgumentError, Error, StateError, make_error
 
 __all__ = ["Client", "TLS", "State", "Stat", "Body", "StrOrBytes"]
 
@@ -382,12 +382,20 @@ class Client:
         if exc_type is not None:
             self.close()  # no QUIT: nothing gets deleted
             return
-        if self.state in (State.AUTHORIZATION, State.TRANSACTION):
+        state = self.state
+        if state is State.TRANSACTION:
             with self._locked():
                 if self._body is not None:  # a body left half-read
                     self._body = None
                     self._check(_c.pop3_discard(self._c), "discard")
-            self.quit()
+            self.quit()  # commits; its failure must be seen
+        elif state is State.AUTHORIZATION:
+            try:
+                self.quit()
+            except Error:
+                # Nothing to commit before login; a server that already
+                # hung up (e.g. after -ERR [IN-USE]) is no error here.
+                self.close()
         else:
             self.close()
 
