@@ -7,9 +7,10 @@ lib=$1
 shift
 fail=0
 
-# 1. Exported (defined, dynamic) symbols: public prefixes only.
+# 1. Exported (defined, dynamic) symbols: public prefixes only (pop3_ and
+#    the NetX-style API of nx_pop3_client.h).
 bad=$(nm -D --defined-only "$lib" | awk '{print $3}' |
-      grep -v -E '^(pop3_|nx_pop3_|nxd_pop3_|nx_packet_|_init$|_fini$)' |
+      grep -v -E '^(pop3_|nx_pop3_|nxd_pop3_|nx_packet_|nx_ip_|nx_tcp_|_init$|_fini$)' |
       grep -v -E '^(LIBPOP3|_end|_edata|__bss_start)' || true)
 if [ -n "$bad" ]; then
     echo "not public API but exported:"; echo "$bad"; fail=1
