@@ -163,8 +163,10 @@ end
 function Server:stop()
   if self.pid then
     S.run("kill " .. self.pid .. " 2>/dev/null")
+    -- Gone, or a zombie nobody reaps (the shell that started it is gone).
     S.wait(function()
-      return not S.run("kill -0 " .. self.pid .. " 2>/dev/null")
+      local st = S.read("/proc/" .. self.pid .. "/stat")
+      return not st or st:match("^%d+ %b() ([ZX])")
     end, 5)
     self.pid = nil
   end
