@@ -4,14 +4,20 @@
  * misbehave -- with the maildrop checked afterwards, since nothing may be
  * lost before QUIT completes.
  */
+#define _DEFAULT_SOURCE
 #include <pop3/pop3.h>
 
 #include "server.h"
 #include "testlib.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char MSG1[] = "From: a@example.org\r\nSubject: one\r\n\r\n"
                            "hello\r\n";
@@ -411,6 +417,44 @@ static void test_connect_failures(void)
     pop3_client_free(c);
 }
 
+/* A listener whose accept queue is full drops new SYNs: on loopback that
+ * is a server that never answers the connect. */
+static void test_connect_deadline(void)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    int l = socket(AF_INET, SOCK_STREAM, 0), fill[4], i;
+    pop3_options o;
+    pop3_client *c;
+    struct timespec t0, t1;
+    long ms;
+
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CU_ASSERT_FATAL(bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+    CU_ASSERT_FATAL(listen(l, 0) == 0);
+    CU_ASSERT_FATAL(getsockname(l, (struct sockaddr *)&a, &alen) == 0);
+    for (i = 0; i < 4; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fill[i], (struct sockaddr *)&a, sizeof a);
+    }
+    pop3_options_init(&o);
+    o.tls = POP3_TLS_NONE;
+    o.connect_timeout_ms = 300;
+    CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CU_ASSERT(pop3_connect(c, "127.0.0.1", ntohs(a.sin_port)) ==
+              POP3_E_TIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    CU_ASSERT(ms >= 250 && ms < 2000);
+    pop3_client_free(c);
+    for (i = 0; i < 4; i++)
+        close(fill[i]);
+    close(l);
+}
+
 static void test_ipv6_and_names(void)
 {
     static const char *const v6[] = {"--user", "alice:secret", "--host",
@@ -452,6 +496,7 @@ int main(void)
         {"NULL and bad arguments", test_null_arguments},
         {"connect failures", test_connect_failures},
         {"IPv6 and host names", test_ipv6_and_names},
+        {"connect deadline", test_connect_deadline},
         {NULL, NULL}};
     return test_run_suite("client", tests);
 }
