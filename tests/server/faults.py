@@ -34,6 +34,8 @@ FAULTS = {
     "close-mid-body": "RETR sends +OK and about half the message, then"
                       " closes",
     "reset-mid-body": "like close-mid-body but the close is a TCP RST",
+    "close-mid-second-body": "the first RETR of a session is whole; every"
+                             " later one is as close-mid-body",
     "never-end-body": 'RETR sends +OK and the message but never ".\\r\\n";'
                       " then hangs with the connection open",
     "huge-body-line": "RETR 1 (and its LIST/STAT size) is one 10 MiB line"

@@ -229,6 +229,7 @@ class Session:
     def retr_cmd(self, arg):
         m = self.pick(arg.strip())
         if m:
+            self.retrs = getattr(self, "retrs", 0) + 1
             return self.send_body(m, None)
 
     def top_cmd(self, arg):
@@ -241,7 +242,10 @@ class Session:
 
     def send_body(self, m, top):
         self.ok("%d octets" % m.size)
-        if top is None and self.f & {"close-mid-body", "reset-mid-body"}:
+        late = ("close-mid-second-body" in self.f
+                and getattr(self, "retrs", 0) > 1)
+        if top is None and (late or
+                            self.f & {"close-mid-body", "reset-mid-body"}):
             sent = 0
             for chunk in m.body():
                 if sent + len(chunk) > m.size // 2:
