@@ -180,35 +180,48 @@ Dovecot.__index = Dovecot
 
 local HARNESS = q(PY) .. " " .. q(SRC .. "/tests/dovecot/harness.py")
 
--- Start Dovecot (with TLS: STLS, POP3S and a test CA) for test:secret.
-function S.dovecot()
-  local d = setmetatable({ dir = S.tmpdir() }, Dovecot)
-  local out = S.capture(HARNESS .. " start --tls --dir " .. q(d.dir) ..
-                        " --user test:secret 2>&1")
-  local env = S.read(d.dir .. "/env") or ""
-  for k, v in env:gmatch("([%w_]+)=([^\n]*)") do
+local function read_env(d)
+  for k, v in (S.read(d.dir .. "/env") or ""):gmatch("([%w_]+)=([^\n]*)") do
     d[k:lower()] = v:gsub("^'(.*)'$", "%1")
   end
   d.port = tonumber(d.pop3_port)
   d.pop3s_port = tonumber(d.pop3s_port)
-  if not d.port then
+  return d.port
+end
+
+-- The suite's Dovecot (CTest fixture, DOVECOT_DIR), or one of our own
+-- (with TLS: STLS, POP3S and a test CA) when run by hand.  `user` is one
+-- of the users the fixture created for Lua (password "secret").
+function S.dovecot(user)
+  local shared = os.getenv("DOVECOT_DIR")
+  local d = setmetatable({ user = user, password = "secret" }, Dovecot)
+  if shared and shared ~= "" then
+    d.dir = shared
+    if not read_env(d) then error("no Dovecot fixture in " .. shared) end
+    return d
+  end
+  d.dir, d.own = S.tmpdir(), true
+  local out = S.capture(HARNESS .. " start --tls --dir " .. q(d.dir) ..
+                        " --user " .. q(user .. ":secret") .. " 2>&1")
+  if not read_env(d) then
     d:stop()
     error("dovecot did not start: " .. out)
   end
-  d.user, d.password = "test", "secret"
   return d
 end
 
 -- Replace the user's messages with these strings (in order).
 function Dovecot:seed(messages)
   local files = {}
+  local tmp = S.tmpdir()
   for i, m in ipairs(messages) do
-    local p = ("%s/seed-%d.eml"):format(self.dir, i)
+    local p = ("%s/seed-%d.eml"):format(tmp, i)
     S.write(p, m)
     files[#files + 1] = q(p)
   end
   assert(S.run(HARNESS .. " seed --dir " .. q(self.dir) .. " --user " ..
                self.user .. " " .. table.concat(files, " ")))
+  S.rmtree(tmp)
 end
 
 function Dovecot:count()
@@ -217,6 +230,7 @@ function Dovecot:count()
 end
 
 function Dovecot:stop()
+  if not self.own then return end   -- the fixture stops the shared one
   S.run(HARNESS .. " stop --dir " .. q(self.dir) .. " >/dev/null 2>&1")
   S.rmtree(self.dir)
 end
