@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-fast test-asan test-clang fuzz demo bench clean
+.PHONY: all deps build test test-fast test-asan test-tsan test-clang fuzz demo bench clean
 
 all: build
 
@@ -17,11 +17,13 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
-# Every test, then the C tests again under ASan and UBSan, then a
+# Every test (valgrind memcheck of the C suites included), then the C
+# tests again under ASan and UBSan, the thread test under TSan, and a
 # warning-free build of the C code with clang.
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	$(MAKE) test-asan
+	$(MAKE) test-tsan
 	$(MAKE) test-clang
 
 test-fast: build
@@ -32,6 +34,12 @@ test-asan: deps
 	    -DPOP3_SANITIZE=address,undefined -DPOP3_BINDINGS=OFF $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -L c
+
+test-tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug \
+	    -DPOP3_SANITIZE=thread -DPOP3_BINDINGS=OFF $(CMAKE_ARGS)
+	cmake --build build-tsan -j$(JOBS) --target test_threads
+	ctest --test-dir build-tsan --output-on-failure -L threads -E valgrind
 
 test-clang: deps
 	cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DPOP3_BINDINGS=OFF \
@@ -57,4 +65,4 @@ demo: build
 	./scripts/demo $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-clang build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-tsan build-clang build-fuzz
