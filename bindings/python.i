@@ -105,7 +105,17 @@
         result == POP3_OK ? PyUnicode_FromString($1) : SWIG_Py_Void());
 }
 
+%typemap(argout) NX_PACKET **packet_out {
+    $result = SWIG_Python_AppendOutput($result,
+        result == NX_SUCCESS ? SWIG_NewPointerObj(*$1, $*1_descriptor, 0)
+                             : SWIG_Py_Void());
+}
+
 %include "pop3_core.i"
+/* The NetX-style API, for pop3.netx. */
+%nothread nxswig_address_set;
+%nothread nxswig_packet_data;
+%include "nx_core.i"
 
 /* ---- the trace hook ----
  * The callback runs inside a blocking call, with the GIL released: take
