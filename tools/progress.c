@@ -48,10 +48,13 @@ static void draw(tool_progress *p, int force)
     fputs("\r[", stderr);
     for (i = 0; i < width; i++)
         fputc(i < filled ? '#' : '.', stderr);
+    if (bps > 0)
+        tool_human_size((uint64_t)bps, rate, sizeof rate);
+    else
+        snprintf(rate, sizeof rate, "--"); /* too early to tell */
     fprintf(stderr, "] %u/%u msgs  %s/%s  %s/s  ETA %s\033[K", p->msgs_done,
             p->msgs_total, tool_human_size(p->bytes_done, done, sizeof done),
-            tool_human_size(p->bytes_total, total, sizeof total),
-            tool_human_size((uint64_t)bps, rate, sizeof rate), eta);
+            tool_human_size(p->bytes_total, total, sizeof total), rate, eta);
     fflush(stderr);
     p->drawn = 1;
 }
