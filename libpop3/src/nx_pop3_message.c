@@ -20,6 +20,8 @@ static size_t copy_cooked(NX_POP3_CLIENT *c, UCHAR *out, size_t room)
 
     if (n > room)
         n = room;
+    if (n == 0)
+        return 0; /* pending may be NULL: memcpy must not see it */
     memcpy(out, c->nx_pop3_client_pending, n);
     c->nx_pop3_client_pending += n;
     c->nx_pop3_client_pending_length -= n;
