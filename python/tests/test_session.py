@@ -168,3 +168,20 @@ def test_help_reads_well():
     public = [n for n in dir(pop3.Client) if not n.startswith("_")]
     for name in public:
         assert getattr(pop3.Client, name).__doc__, name
+
+
+def test_capabilities_and_sasl_need_the_c_support(server):
+    # CAPA and SASL arrive with the TLS/SASL work in the C library; until
+    # then both say so clearly instead of guessing.
+    with client_for(server) as c:
+        c_has_capa = hasattr(pop3._pop3, "pop3swig_py_capa")
+        if c_has_capa:
+            assert "UIDL" in c.capabilities()
+        else:
+            with pytest.raises(pop3.UnsupportedError, match="no CAPA"):
+                c.capabilities()
+        if not hasattr(pop3._pop3, "pop3_auth"):
+            with pytest.raises(pop3.UnsupportedError, match="no SASL"):
+                c.auth("PLAIN", "alice", "secret")
+        with pytest.raises(TypeError):
+            c.auth(b"PLAIN", "alice", "secret")
