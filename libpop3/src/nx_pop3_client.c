@@ -406,9 +406,9 @@ UINT nx_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr,
 
     if (client_ptr == NULL || item_size == NULL)
         return NX_PTR_ERROR;
+    *item_size = 0;
     if (mail_item == 0)
         return NX_POP3_CLIENT_INVALID_INDEX;
-    *item_size = 0;
     st = begin(client_ptr);
     if (st == NX_SUCCESS &&
         mail_item > client_ptr->nx_pop3_client_maildrop_items)

@@ -60,7 +60,8 @@ typedef unsigned short USHORT;
 #define NX_NO_WAIT 0
 #define NX_WAIT_FOREVER ((ULONG)0xFFFFFFFF)
 
-/* Ticks per second for every timeout and wait option. */
+/* Ticks per second for every timeout and wait option; compiled into the
+ * library, like the configuration below. */
 #ifndef NX_IP_PERIODIC_RATE
 #define NX_IP_PERIODIC_RATE 100
 #endif
