@@ -335,7 +335,7 @@ typedef struct NX_POP3_CLIENT_STRUCT {
  * NX_NOT_ENABLED (no nx_tcp_enable), NX_NOT_CONNECTED (no connection),
  * NX_NO_PACKET (no reply in time, or no free packet),
  * NX_POP3_INSUFFICIENT_PACKET_PAYLOAD, NX_POP3_SERVER_ERROR_STATUS (-ERR
- * greeting, login refused -- a wrong password included), 
+ * greeting, login refused -- a wrong password included),
  * NX_POP3_APOP_FAILED_MD5_DIGEST, NX_POP3_CLIENT_INVALID_STATE (the
  * control block holds a live client), NX_POOL_ERROR (out of memory).
  */
