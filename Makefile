@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-fast test-asan test-tsan test-clang fuzz demo bench clean
+.PHONY: all deps build test test-fast test-asan test-tsan test-clang fuzz demo bench bench-smoke clean
 
 all: build
 
@@ -63,6 +63,16 @@ fuzz: deps
 
 demo: build
 	./scripts/demo $(BUILD)
+
+# libpop3 (C, Python, Lua) against poplib, curl and fetchmail on a loopback
+# Dovecot (as root): bench/results.md and bench/results.png.  Several
+# minutes; BENCH_SCALE=0.1 for a quick look.  bench-smoke: the tiny run
+# that the CTest test bench_smoke makes, results under $(BUILD)/bench.
+bench: build
+	python3 bench/run_bench.py --build $(BUILD) --png
+
+bench-smoke: build
+	python3 bench/run_bench.py --build $(BUILD) --smoke
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-tsan build-clang build-fuzz

@@ -1,0 +1,25 @@
+-- libpop3 from Lua: fetch every message into memory, print the octets.
+--
+--     lua5.4 pop3_fetch.lua HOST PORT USER PASS
+--
+-- fetch_all() is the one place that knows how messages are retrieved, so
+-- the switch to a pipelined iterator over many messages is a small change.
+local pop3 = require "pop3"
+
+local function fetch_all(c, count)
+  local octets = 0
+  for n = 1, count do
+    for chunk in assert(c:retrieve(n)) do
+      octets = octets + #chunk
+    end
+  end
+  return octets
+end
+
+local host, port, user, pass = arg[1], tonumber(arg[2]), arg[3], arg[4]
+local c = assert(pop3.connect{ host = host, port = port, tls = "none" })
+assert(c:login(user, pass))
+local count = assert(c:stat())
+local octets = fetch_all(c, count)
+assert(c:quit())
+print(string.format("%d", octets))

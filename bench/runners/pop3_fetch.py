@@ -1,0 +1,30 @@
+"""libpop3 from Python: fetch every message into memory, print the octets.
+
+    python3 pop3_fetch.py HOST PORT USER PASS
+
+fetch_all() is the one place that knows how messages are retrieved, so
+the switch to a pipelined iterator over many messages is a small change.
+"""
+import sys
+
+import pop3
+
+
+def fetch_all(client, count):
+    octets = 0
+    for n in range(1, count + 1):
+        for chunk in client.retrieve(n):
+            octets += len(chunk)
+    return octets
+
+
+def main():
+    host, port, user, password = sys.argv[1:5]
+    with pop3.Client(host, int(port), tls="none") as client:
+        client.login(user, password)
+        octets = fetch_all(client, client.stat().count)
+    print(octets)
+
+
+if __name__ == "__main__":
+    main()
