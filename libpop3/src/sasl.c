@@ -221,29 +221,55 @@ pop3_status pop3_auth(pop3_client *c, const char *mechanism,
     return pop3__done(c, st);
 }
 
-/* The automatic choice (see pop3_authenticate in pop3.h). */
+/* The strongest SASL mechanism both sides allow, among those that do
+ * (reveals) or do not reveal the secret; NULL when there is none. */
+static const pop3_sasl_mech *pick_sasl(const pop3_client *c,
+                                       unsigned int allowed, int reveals)
+{
+    size_t i;
+
+    for (i = 0; pop3_sasl_ranked[i] != NULL; i++) {
+        const pop3_sasl_mech *m = pop3_sasl_ranked[i];
+        if ((allowed & m->method) &&
+            !(m->flags & POP3_SASL_REVEALS) == !reveals &&
+            pop3_capa_has_word(&c->capa, "SASL", m->name))
+            return m;
+    }
+    return NULL;
+}
+
+/*
+ * The automatic choice (see pop3_authenticate in pop3.h): SASL that keeps
+ * the secret off the wire, then SASL that sends it, then APOP, then
+ * USER/PASS.  Without TLS, APOP moves ahead of the SASL mechanisms that
+ * send the secret: hashed beats readable.
+ */
 static pop3_status choose(pop3_client *c, const char *user,
                           const char *secret)
 {
     unsigned int allowed =
         c->opts.auth_methods ? c->opts.auth_methods : DEFAULT_METHODS;
     int secure = pop3_tls_active(&c->tp);
-    int cleartext_ok = secure || c->opts.allow_cleartext;
+    /* Revealing the secret is fine under TLS, and where the caller chose
+     * cleartext: by name (POP3_TLS_NONE) or with opts.allow_cleartext.
+     * Not where STLS_IF_OFFERED found no STLS -- an attacker can strip it
+     * from CAPA. */
+    int cleartext_ok = secure || c->opts.tls == POP3_TLS_NONE ||
+                       c->opts.allow_cleartext;
+    /* Only a greeting timestamp that passed the msg-id check is kept. */
+    int apop = (allowed & POP3_AUTH_APOP) && c->stamp[0] != '\0';
+    const pop3_sasl_mech *m = pick_sasl(c, allowed, 0);
     int held_back = 0; /* a method skipped only for want of TLS */
-    size_t i;
 
-    for (i = 0; pop3_sasl_ranked[i] != NULL; i++) {
-        const pop3_sasl_mech *m = pop3_sasl_ranked[i];
-        if (!(allowed & m->method) ||
-            !pop3_capa_has_word(&c->capa, "SASL", m->name))
-            continue;
-        if ((m->flags & POP3_SASL_REVEALS) && !cleartext_ok) {
-            held_back = 1;
-            continue;
-        }
+    if (m != NULL)
         return sasl_login(c, m, user, secret);
-    }
-    if ((allowed & POP3_AUTH_APOP) && c->stamp[0] != '\0')
+    if (apop && !secure)
+        return pop3__apop(c, user, secret);
+    m = pick_sasl(c, allowed, 1);
+    if (m != NULL && cleartext_ok)
+        return sasl_login(c, m, user, secret);
+    held_back = m != NULL;
+    if (apop)
         return pop3__apop(c, user, secret);
     /* RFC 2449 6.3: USER is listed when USER/PASS works; a server
      * without CAPA predates that, so it is assumed. */

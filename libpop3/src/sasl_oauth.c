@@ -60,7 +60,7 @@ const pop3_sasl_mech pop3_sasl_xoauth2 = {
 static pop3_status oauthbearer_step(pop3_sasl *s, const unsigned char *in,
                                     size_t len, pop3_secbuf *out)
 {
-    char port[16];
+    char port[24];
     int rc = 0;
 
     if (in != NULL) /* RFC 7628 3.2.3: the dummy answer is one ^A */

@@ -168,7 +168,9 @@ typedef struct pop3_options {
                                   method (not the token ones) */
     int allow_cleartext;       /* 1: pop3_authenticate may reveal the
                                   password (USER/PASS, PLAIN, LOGIN) on a
-                                  connection without TLS; default 0 */
+                                  connection without TLS also when tls is
+                                  not POP3_TLS_NONE (e.g. STLS_IF_OFFERED
+                                  found no STLS); default 0 */
     int utf8;                  /* 1: pop3_connect turns on UTF-8 mode
                                   (RFC 6856) when CAPA offers it; default 0 */
 } pop3_options;
@@ -622,12 +624,16 @@ POP3_API pop3_status pop3_auth(pop3_client *client, const char *mechanism,
  * Log in with the strongest method both sides support, asking CAPA first
  * if the client holds no list: SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5,
  * OAUTHBEARER, XOAUTH2, PLAIN, LOGIN from the SASL capability, then APOP
- * (only with a well-formed greeting timestamp), then USER/PASS (when CAPA
- * lists USER, or the server has no CAPA).  Only methods in
- * opts.auth_methods take part, and on a connection without TLS the ones
- * that reveal the secret (USER/PASS, PLAIN, LOGIN, XOAUTH2, OAUTHBEARER)
- * only with opts.allow_cleartext.  One method is tried: a refusal is not
- * followed by a weaker one.  pop3_auth_used() names the method chosen.
+ * (only with a well-formed greeting timestamp; on a connection without
+ * TLS ahead of the SASL mechanisms that send the secret itself), then
+ * USER/PASS (when CAPA lists USER, or the server has no CAPA).  Only
+ * methods in opts.auth_methods take part.  On a connection without TLS the ones that
+ * reveal the secret (USER/PASS, PLAIN, LOGIN, XOAUTH2, OAUTHBEARER) take
+ * part only where the caller chose cleartext: opts.tls = POP3_TLS_NONE,
+ * or opts.allow_cleartext -- not after POP3_TLS_STLS_IF_OFFERED found no
+ * STLS, which a man in the middle can arrange.  One method is tried: a
+ * refusal is not followed by a weaker one.  pop3_auth_used() names the
+ * method chosen.
  * Returns what pop3_auth, pop3_apop or pop3_login return, and
  * POP3_E_AUTH_UNAVAILABLE when no method is left (see
  * pop3_error_detail()).
