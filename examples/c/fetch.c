@@ -4,8 +4,8 @@
  *
  *   fetch HOST PORT USER            (password from $POP3_PASSWORD)
  *
- * This talks cleartext, which is only for the local demo server; pass
- * --tls to use STLS once the library is built with TLS.
+ * This talks cleartext (opts.tls = POP3_TLS_NONE), which is only for the
+ * local demo server; secure_login.c shows TLS and authentication.
  */
 #include <pop3/pop3.h>
 

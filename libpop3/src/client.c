@@ -4,8 +4,14 @@
  */
 #include "client.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ALL_METHODS                                                       \
+    (POP3_AUTH_USER | POP3_AUTH_APOP | POP3_AUTH_PLAIN | POP3_AUTH_LOGIN | \
+     POP3_AUTH_CRAM_MD5 | POP3_AUTH_SCRAM_SHA_1 | POP3_AUTH_SCRAM_SHA_256 | \
+     POP3_AUTH_XOAUTH2 | POP3_AUTH_OAUTHBEARER)
 
 void pop3_options_init(pop3_options *opts)
 {
@@ -30,6 +36,10 @@ static int copy_string(pop3_client *c, int slot, const char **field)
     return 0;
 }
 
+/* The size of the options as version 1 of the header declared them:
+ * callers built against it pass a struct that ends there. */
+#define OPTIONS_V1_SIZE offsetof(pop3_options, auth_methods)
+
 pop3_status pop3_client_new(const pop3_options *opts,
                             pop3_client **client_out)
 {
@@ -41,13 +51,18 @@ pop3_status pop3_client_new(const pop3_options *opts,
     *client_out = NULL;
     pop3_options_init(&o);
     if (opts != NULL) {
-        if (opts->version != POP3_OPTIONS_VERSION)
+        if (opts->version == POP3_OPTIONS_VERSION)
+            o = *opts;
+        else if (opts->version == 1)
+            memcpy(&o, opts, OPTIONS_V1_SIZE); /* newer fields: defaults */
+        else
             return POP3_E_ARG; /* not filled by pop3_options_init */
-        o = *opts;
+        o.version = POP3_OPTIONS_VERSION;
     }
     if (o.max_line < 64 || o.max_line > 1024 * 1024 ||
         o.buffer_size < 2 * o.max_line || o.tls > POP3_TLS_IMPLICIT ||
-        o.tls < POP3_TLS_DEFAULT)
+        o.tls < POP3_TLS_DEFAULT ||
+        (o.auth_methods & ~(unsigned int)ALL_METHODS) != 0)
         return POP3_E_ARG;
 
     c = calloc(1, sizeof *c);
@@ -81,6 +96,7 @@ void pop3_client_free(pop3_client *c)
     if (c == NULL)
         return;
     pop3_transport_close(&c->tp);
+    pop3_tls_config_free(c->tls);
     for (i = 0; i < sizeof c->owned_strings / sizeof c->owned_strings[0];
          i++)
         free(c->owned_strings[i]);
@@ -103,6 +119,11 @@ static void reset_session(pop3_client *c)
     c->start = c->end = 0;
     c->text[0] = c->code[0] = c->greeting[0] = c->stamp[0] = '\0';
     c->uid[0] = '\0';
+    c->detail[0] = '\0';
+    pop3_capa_clear(&c->capa);
+    c->capa_known = POP3_CAPA_UNKNOWN;
+    c->utf8 = 0;
+    c->auth_used = NULL;
 }
 
 pop3_status pop3_close(pop3_client *c)
@@ -141,8 +162,39 @@ static void find_stamp(pop3_client *c, const char *text)
     c->stamp[n] = '\0';
 }
 
+/* The mode a connection uses: POP3_TLS_DEFAULT resolved by port
+ * (RFC 8314 3.3: 995 is POP3 over implicit TLS). */
+static pop3_tls_mode tls_mode(pop3_tls_mode mode, unsigned int port)
+{
+    if (mode != POP3_TLS_DEFAULT)
+        return mode;
+    return port == 995 ? POP3_TLS_IMPLICIT : POP3_TLS_STLS_REQUIRED;
+}
+
+/* After the greeting in an STLS mode: CAPA, then STLS when offered.
+ * When TLS is required, no STLS in CAPA (or no CAPA) ends the session
+ * before any credential can be sent. */
+static pop3_status negotiate_stls(pop3_client *c, int required)
+{
+    pop3_status st = pop3__capa_fetch(c);
+
+    if (c->failed != POP3_OK)
+        return st;
+    if (pop3_capa_find(&c->capa, "STLS") == NULL) {
+        if (!required)
+            return POP3_OK; /* cleartext, as the caller allowed */
+        pop3__detail(c, c->capa_known == POP3_CAPA_LISTED
+                            ? "the server does not offer STLS"
+                            : "the server refused CAPA, so no STLS");
+        return pop3__fail(c, POP3_E_TLS_UNAVAILABLE);
+    }
+    st = pop3__stls(c, required);
+    return st == POP3_E_TLS_UNAVAILABLE && !required ? POP3_OK : st;
+}
+
 pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
 {
+    pop3_tls_mode mode;
     pop3_deadline dl;
     pop3_event ev;
     pop3_status st;
@@ -156,25 +208,39 @@ pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
     if (c->tp.ops != NULL) /* connected; after QUIT or close it is not */
         return pop3__done(c, POP3_E_STATE);
     reset_session(c);
-    /* TLS arrives with its own issue; until then only cleartext, and only
-     * when the caller asked for it by name. */
-    if (c->opts.tls != POP3_TLS_NONE)
-        return pop3__done(c, POP3_E_UNSUPPORTED);
+    mode = tls_mode(c->opts.tls, port);
     if (port == 0)
-        port = 110;
+        port = mode == POP3_TLS_IMPLICIT ? 995 : 110;
 
     free(c->host);
     c->host = strdup(host);
     if (c->host == NULL)
         return pop3__done(c, POP3_E_NOMEM);
+    c->port = port;
+    /* Load the CA and certificate files before touching the network, so
+     * a mistake there costs no connection. */
+    if (mode != POP3_TLS_NONE && c->tls == NULL) {
+        st = pop3_tls_config_new(&c->opts, &c->tls, c->detail,
+                                 sizeof c->detail);
+        if (st != POP3_OK)
+            return pop3__done(c, st);
+    }
 
     dl = pop3_deadline_in(c->opts.connect_timeout_ms);
     st = pop3_transport_connect(&c->tp, host, port, &dl);
     if (st != POP3_OK)
         return pop3__done(c, st);
 
-    /* RFC 1939 4: the greeting is a status line. */
+    /* The handshake and the greeting share the I/O deadline, so a server
+     * that stalls either way times out (fetchmail CVE-2011-1947). */
     c->deadline = pop3_deadline_in(c->opts.io_timeout_ms);
+    if (mode == POP3_TLS_IMPLICIT) {
+        st = pop3__tls_handshake(c);
+        if (st != POP3_OK)
+            return pop3__done(c, st);
+    }
+
+    /* RFC 1939 4: the greeting is a status line. */
     st = pop3__reply(c, POP3_EXPECT_STATUS, POP3_E_SERVER, &ev);
     if (st != POP3_OK) {
         /* -ERR greeting: nothing more to say, but keep its text. */
@@ -185,6 +251,19 @@ pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
     strcpy(c->greeting, c->text);
     find_stamp(c, c->greeting);
     c->state = POP3_STATE_AUTHORIZATION;
+
+    if (mode == POP3_TLS_STLS_REQUIRED || mode == POP3_TLS_STLS_IF_OFFERED) {
+        st = negotiate_stls(c, mode == POP3_TLS_STLS_REQUIRED);
+        if (st != POP3_OK)
+            return pop3__done(c, st);
+    }
+    if (c->opts.utf8) {
+        /* Asked for, so turned on when offered; its absence (or a -ERR)
+         * leaves the session as it is. */
+        st = pop3__utf8(c);
+        if (c->failed != POP3_OK)
+            return pop3__done(c, st);
+    }
     return pop3__done(c, POP3_OK);
 }
 

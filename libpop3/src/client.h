@@ -5,7 +5,9 @@
 #ifndef POP3_CLIENT_H
 #define POP3_CLIENT_H
 
+#include "capa.h"
 #include "engine.h"
+#include "tls.h"
 #include "transport.h"
 #include "pop3/pop3.h"
 
@@ -20,6 +22,18 @@ typedef enum pop3_busy {
     POP3_BUSY_BODY,
     POP3_BUSY_OTHER /* e.g. CAPA: read to the end internally */
 } pop3_busy;
+
+/* What the client knows of the server's capabilities. */
+typedef enum pop3_capa_known {
+    POP3_CAPA_UNKNOWN = 0, /* no CAPA on this connection (or since STLS) */
+    POP3_CAPA_LISTED,      /* capa holds the last CAPA's lines */
+    POP3_CAPA_REFUSED      /* CAPA got -ERR: an RFC 1939-only server */
+} pop3_capa_known;
+
+/* How pop3__send shows a command in the trace. */
+#define POP3_MASK_NONE 0 /* as sent */
+#define POP3_MASK_ARGS 1 /* "VERB ****" */
+#define POP3_MASK_LAST 2 /* "VERB a1 ****": a2 is secret */
 
 /* Bit masks of the states a command is allowed in. */
 #define POP3_IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
@@ -46,6 +60,14 @@ struct pop3_client {
     char *stamp;    /* APOP timestamp or "" (max_line bytes) */
     char uid[POP3_MAX_UID + 1];
     char *host;     /* host of the current connection, owned */
+    unsigned int port;
+
+    pop3_tls_config *tls;   /* made on the first TLS use; owned */
+    pop3_capa_set capa;     /* lines of the last CAPA */
+    pop3_capa_known capa_known;
+    int utf8;               /* UTF8 accepted (RFC 6856) */
+    const char *auth_used;  /* method of the last login attempt */
+    char detail[256];       /* pop3_error_detail(); never a secret */
 };
 
 /* Start a public call: checks the sticky failure, a multi-line reply in
@@ -62,12 +84,12 @@ pop3_status pop3__fail(pop3_client *c, pop3_status st);
 int pop3__arg_ok(const char *arg);
 
 /*
- * Send "VERB[ a1[ a2]]\r\n".  When secret is set, the trace shows
- * "VERB ****" instead of the arguments.  Returns POP3_E_ARG for a bad or
- * over-long argument (nothing sent), or an I/O failure (sticky).
+ * Send "VERB[ a1[ a2]]\r\n", traced as `mask` says (POP3_MASK_*).
+ * Returns POP3_E_ARG for a bad or over-long argument (nothing sent), or
+ * an I/O failure (sticky).
  */
 pop3_status pop3__send(pop3_client *c, const char *verb, const char *a1,
-                       const char *a2, int secret);
+                       const char *a2, int mask);
 
 /* Send a raw line with its CRLF (trace text given separately). */
 pop3_status pop3__send_line(pop3_client *c, const char *line, size_t len,
@@ -85,6 +107,41 @@ pop3_status pop3__reply(pop3_client *c, pop3_expect expect, pop3_status err,
 /* Send one command and read its single-line reply. */
 pop3_status pop3__simple(pop3_client *c, const char *verb, const char *a1,
                          const char *a2, pop3_status err);
+
+/* The status for a -ERR to a login command (RFC 3206): POP3_E_SERVER
+ * when the server announced AUTH-RESP-CODE (a credentials failure would
+ * carry [AUTH]), else POP3_E_AUTH. */
+pop3_status pop3__auth_err(const pop3_client *c);
+
+/* A login succeeded: enter TRANSACTION and, when the server has CAPA,
+ * read it again (RFC 2449 5: it may change after login). */
+pop3_status pop3__logged_in(pop3_client *c, const char *method);
+
+/* USER/PASS and APOP after pop3__begin (auth.c). */
+pop3_status pop3__user_pass(pop3_client *c, const char *user,
+                            const char *password);
+pop3_status pop3__apop(pop3_client *c, const char *user,
+                       const char *secret);
+
+/* Send CAPA and keep the list (extensions.c).  POP3_OK; a -ERR status
+ * (the client stays healthy, capa_known is REFUSED); or a failure. */
+pop3_status pop3__capa_fetch(pop3_client *c);
+
+/* STLS, the handshake and CAPA again.  When !required, a -ERR to STLS
+ * returns POP3_E_TLS_UNAVAILABLE and the session goes on in cleartext;
+ * every other failure ends the session. */
+pop3_status pop3__stls(pop3_client *c, int required);
+
+/* Shake hands on the connected socket (implicit TLS or after STLS);
+ * failures end the session. */
+pop3_status pop3__tls_handshake(pop3_client *c);
+
+/* UTF8 if CAPA offers it (asking CAPA first if unknown).  POP3_OK,
+ * POP3_E_UNSUPPORTED (not offered), a -ERR status, or a failure. */
+pop3_status pop3__utf8(pop3_client *c);
+
+/* Set the text pop3_error_detail() returns. */
+void pop3__detail(pop3_client *c, const char *text);
 
 /* Format an unsigned number into buf (at least 24 bytes). */
 const char *pop3__utoa(unsigned long long v, char *buf);

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "respcode.h"
+
 /* Where a body is relative to the start of a line.  Only the terminator
  * ".\r\n" at a line start needs state across feeds: a partial match is
  * held back until the next byte decides it. */
@@ -113,7 +115,9 @@ static pop3_status parse_status(pop3_engine *eng, const char *line,
     if (ev->reply != POP3_REPLY_CONT && ev->text_len > 2 &&
         ev->text[0] == '[') {
         const char *end = memchr(ev->text, ']', ev->text_len);
-        if (end != NULL && end > ev->text + 1) {
+        /* Only a well-formed code counts; "[whatever text" stays text. */
+        if (end != NULL &&
+            pop3_resp_code_valid(ev->text + 1, (size_t)(end - ev->text) - 1)) {
             size_t used = (size_t)(end - ev->text) + 1;
             ev->code = ev->text + 1;
             ev->code_len = used - 2;

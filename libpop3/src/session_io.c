@@ -7,6 +7,8 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "respcode.h"
+
 pop3_status pop3__done(pop3_client *c, pop3_status st)
 {
     c->last = st;
@@ -30,6 +32,7 @@ pop3_status pop3__begin(pop3_client *c, unsigned int states)
         return POP3_E_BUSY;
     if ((states & (1u << c->state)) == 0)
         return POP3_E_STATE;
+    c->detail[0] = '\0';
     c->deadline = pop3_deadline_in(c->opts.io_timeout_ms);
     return POP3_OK;
 }
@@ -76,7 +79,7 @@ pop3_status pop3__send_line(pop3_client *c, const char *line, size_t len,
 }
 
 pop3_status pop3__send(pop3_client *c, const char *verb, const char *a1,
-                       const char *a2, int secret)
+                       const char *a2, int mask)
 {
     char line[POP3_MAX_COMMAND + 1];
     const char *parts[2];
@@ -96,18 +99,18 @@ pop3_status pop3__send(pop3_client *c, const char *verb, const char *a1,
         line[n++] = ' ';
         memcpy(line + n, parts[i], alen);
         n += alen;
+        if (mask == POP3_MASK_NONE || (mask == POP3_MASK_LAST && i == 0))
+            shown = n;
     }
-    if (!secret)
-        shown = n;
     line[n++] = '\r';
     line[n++] = '\n';
     line[n] = '\0';
-    if (secret) {
-        char masked[POP3_MAX_COMMAND + 1];
-        size_t vlen = strlen(verb);
-        memcpy(masked, verb, vlen);
-        memcpy(masked + vlen, " ****", 5);
-        st = pop3__send_line(c, line, n, masked, vlen + 5);
+    if (mask != POP3_MASK_NONE) {
+        /* The trace shows what is not secret, then " ****". */
+        char masked[POP3_MAX_COMMAND + 8];
+        memcpy(masked, line, shown);
+        memcpy(masked + shown, " ****", 5);
+        st = pop3__send_line(c, line, n, masked, shown + 5);
     } else {
         st = pop3__send_line(c, line, n, line, shown);
     }
@@ -167,14 +170,6 @@ pop3_status pop3__event(pop3_client *c, pop3_event *ev)
     }
 }
 
-/* RFC 2449 8.1 and RFC 3206: response codes that change what a caller
- * should do; a code may carry further levels ("SYS/TEMP/...") . */
-static int code_is(const char *code, const char *want)
-{
-    size_t n = strlen(want);
-    return strncmp(code, want, n) == 0 && (code[n] == '\0' || code[n] == '/');
-}
-
 pop3_status pop3__reply(pop3_client *c, pop3_expect expect, pop3_status err,
                         pop3_event *ev)
 {
@@ -188,15 +183,25 @@ pop3_status pop3__reply(pop3_client *c, pop3_expect expect, pop3_status err,
         return pop3__fail(c, POP3_E_PROTOCOL);
     if (ev->reply != POP3_REPLY_ERR)
         return POP3_OK;
-    if (code_is(c->code, "IN-USE"))
-        return POP3_E_IN_USE;
-    if (code_is(c->code, "LOGIN-DELAY"))
-        return POP3_E_LOGIN_DELAY;
-    if (code_is(c->code, "SYS/TEMP"))
-        return POP3_E_SYS_TEMP;
-    if (code_is(c->code, "SYS/PERM"))
-        return POP3_E_SYS_PERM;
-    return err;
+    /* RFC 2449 8.1, RFC 3206: the code says what the caller should do. */
+    return pop3_resp_code_status(c->code, err);
+}
+
+pop3_status pop3__auth_err(const pop3_client *c)
+{
+    return c->capa_known == POP3_CAPA_LISTED &&
+                   pop3_capa_find(&c->capa, "AUTH-RESP-CODE") != NULL
+               ? POP3_E_SERVER
+               : POP3_E_AUTH;
+}
+
+void pop3__detail(pop3_client *c, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > sizeof c->detail - 1)
+        n = sizeof c->detail - 1;
+    memcpy(c->detail, text, n);
+    c->detail[n] = '\0';
 }
 
 pop3_status pop3__simple(pop3_client *c, const char *verb, const char *a1,

@@ -18,6 +18,8 @@ const char *pop3_strerror(pop3_status status)
     case POP3_E_SYS_PERM: return "permanent server failure";
     case POP3_E_AUTH: return "authentication failed";
     case POP3_E_AUTH_UNAVAILABLE: return "no usable authentication mechanism";
+    case POP3_E_AUTH_SERVER:
+        return "server failed to prove its identity (SCRAM signature)";
     case POP3_E_PROTOCOL: return "protocol error in server reply";
     case POP3_E_LINE_TOO_LONG: return "server line too long";
     case POP3_E_IO: return "network I/O error";

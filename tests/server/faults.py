@@ -47,6 +47,22 @@ FAULTS = {
                      " (nothing applied)",
     "in-use": 'every PASS/APOP gets "-ERR [IN-USE] locked"',
     "login-delay": 'every PASS gets "-ERR [LOGIN-DELAY] wait"',
+    "sys-temp": 'every login gets "-ERR [SYS/TEMP] ..."',
+    "sys-perm": 'every login gets "-ERR [SYS/PERM] ..."',
+    "auth-no-code": 'a wrong password gets "-ERR invalid credentials"'
+                    " (no [AUTH])",
+    # TLS (with --tls-cert)
+    "stls-err": "STLS gets -ERR",
+    "stls-inject": 'the +OK to STLS comes with "+OK injected\\r\\n" in the'
+                   " same segment, then the handshake",
+    "stls-stall": "STLS gets +OK, then no handshake: the server hangs",
+    # SASL (with --sasl)
+    "ir-refused": "AUTH with an initial response gets a plain -ERR (the"
+                  " one-step form refused, as Office 365 does)",
+    "sasl-bad-base64": "the first SASL challenge is not base64",
+    "scram-bad-nonce": "SCRAM server nonce does not extend the client's",
+    "scram-bad-signature": "SCRAM server signature is wrong",
+    "scram-skip-signature": "SCRAM sends +OK without its server signature",
 }
 
 

@@ -3,25 +3,35 @@ per-maildrop lock, and the wire form of a message (CRLF, dot-stuffed)."""
 
 import os
 import threading
+import time
 
 _locked = set()
-_locks_guard = threading.Lock()
+_locks_changed = threading.Condition()
+LOCK_GRACE = 0.5    # how long a login waits for a maildrop to be released
 
 HUGE_LINE = 10 * 1024 * 1024     # the huge-body-line fault's line length
 _CHUNK = 64 * 1024
 
 
-def try_lock(path):
-    with _locks_guard:
-        if path in _locked:
-            return False
+def try_lock(path, wait=LOCK_GRACE):
+    """Take path's lock, waiting up to `wait` seconds for its holder to let
+    go: a session whose client just dropped the connection releases it a
+    moment later, when its thread sees the close (Dovecot waits too)."""
+    deadline = time.monotonic() + wait
+    with _locks_changed:
+        while path in _locked:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _locks_changed.wait(left)
         _locked.add(path)
         return True
 
 
 def unlock(path):
-    with _locks_guard:
+    with _locks_changed:
         _locked.discard(path)
+        _locks_changed.notify_all()
 
 
 def _lines(path):

@@ -7,14 +7,20 @@ import os
 import select
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
+import warnings
 
 import faults
 import scenario
 import session
-from wire import Log, Wire
+from wire import Closed, Log, Wire
+
+SASL_MECHS = session.SASL_MECHS
+TLS_VERSIONS = {"1.1": ssl.TLSVersion.TLSv1_1, "1.2": ssl.TLSVersion.TLSv1_2,
+                "1.3": ssl.TLSVersion.TLSv1_3}
 
 
 def parse_args(argv):
@@ -38,6 +44,23 @@ def parse_args(argv):
                    help="timestamp in the greeting, APOP accepted")
     p.add_argument("--capa", action="store_true",
                    help='CAPA also lists "IMPLEMENTATION pop3d-test"')
+    p.add_argument("--capa-line", action="append", default=[],
+                   metavar="TEXT", help="one more CAPA line (repeatable)")
+    p.add_argument("--sasl", metavar="MECH,...",
+                   help="offer and accept SASL AUTH with these mechanisms"
+                        " (or 'all': %s)" % ",".join(SASL_MECHS))
+    p.add_argument("--utf8", action="store_true",
+                   help='CAPA lists "UTF8 USER"; UTF8 turns on UTF-8 names')
+    p.add_argument("--tls-cert", metavar="PEM",
+                   help="server certificate: enables STLS (and T in"
+                        " scenarios)")
+    p.add_argument("--tls-key", metavar="PEM", help="its private key")
+    p.add_argument("--implicit-tls", action="store_true",
+                   help="TLS from the first byte (POP3S), needs --tls-cert")
+    p.add_argument("--tls-client-ca", metavar="PEM",
+                   help="require a client certificate signed by this CA")
+    p.add_argument("--tls-max-version", choices=sorted(TLS_VERSIONS),
+                   help="highest TLS version to offer")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    choices=sorted(faults.FAULTS))
     p.add_argument("--log", metavar="PATH",
@@ -56,7 +79,37 @@ def parse_args(argv):
         users[name] = password
     args.users = users
     args.faults = set(args.fault)
+    if args.sasl == "all":
+        args.sasl = list(SASL_MECHS)
+    elif args.sasl:
+        args.sasl = [m.strip().upper() for m in args.sasl.split(",")]
+        unknown = [m for m in args.sasl if m not in SASL_MECHS]
+        if unknown:
+            p.error("--sasl: unknown mechanism(s) %s" % ", ".join(unknown))
+    else:
+        args.sasl = []
+    if (args.implicit_tls or args.tls_key) and not args.tls_cert:
+        p.error("--implicit-tls and --tls-key need --tls-cert")
+    args.tls_ctx = tls_context(args) if args.tls_cert else None
     return args
+
+
+def tls_context(args):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    if args.tls_max_version:
+        version = TLS_VERSIONS[args.tls_max_version]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if version < ssl.TLSVersion.TLSv1_2:
+                # Old protocols need the old ciphers and a lower floor.
+                ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.maximum_version = version
+    if args.tls_client_ca:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(args.tls_client_ca)
+    return ctx
 
 
 def write_atomic(path, text):
@@ -84,6 +137,16 @@ def wire_mode(fault_set):
 
 def serve_one(conn, args, log, steps):
     wire = Wire(conn, log, wire_mode(args.faults))
+    wire.tls_ctx = args.tls_ctx
+    if args.implicit_tls:
+        try:
+            if "silent" in args.faults:
+                wire.hang()     # not even a handshake
+                raise Closed("silent")
+            wire.start_tls(args.tls_ctx)
+        except Closed:
+            wire.close()
+            return
     if steps is not None:
         scenario.run(wire, steps)
     else:
@@ -99,6 +162,9 @@ def main(argv=None):
             steps = scenario.parse(args.scenario)
         except (OSError, ValueError) as e:
             sys.exit("pop3d: %s" % e)
+        if any(op == "T" for op, _ in steps) and not args.tls_ctx:
+            sys.exit("pop3d: %s uses T but no --tls-cert was given"
+                     % args.scenario)
     log = Log(args.log)
     srv = listen(args.host, args.port)
 

@@ -1,4 +1,4 @@
-"""Scenario mode: parse a script of S/B/C/C*/D/X/H/E directives and replay
+"""Scenario mode: parse a script of S/B/C/C*/D/X/H/E/T directives and replay
 it on each connection. See README.md for the format."""
 
 import sys
@@ -33,7 +33,7 @@ def _step(op, arg):
         if not seconds >= 0:
             raise ValueError("D needs seconds >= 0")
         return op, seconds
-    if op in ("C*", "X", "H", "E"):
+    if op in ("C*", "X", "H", "E", "T"):
         if arg.strip():
             raise ValueError("%s takes no argument" % op)
         return op, None
@@ -56,6 +56,8 @@ def run(wire, steps):
                 time.sleep(arg)
             elif op == "X":
                 break
+            elif op == "T":
+                wire.start_tls(wire.tls_ctx)
             elif op == "H":
                 wire.hang()
                 break

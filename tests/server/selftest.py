@@ -7,8 +7,11 @@ import os
 import re
 import select
 import shutil
+import base64
+import hmac
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -63,8 +66,16 @@ class Server:
 
 
 class Client:
-    def __init__(self, port):
+    def __init__(self, port, tls=None):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.s = tls.wrap_socket(self.s, server_hostname="localhost")
+        self.f = self.s.makefile("rb")
+
+    def start_tls(self, ctx):
+        """Client side of STLS, after its +OK was read."""
+        self.f.close()
+        self.s = ctx.wrap_socket(self.s, server_hostname="localhost")
         self.f = self.s.makefile("rb")
 
     def line(self):
@@ -318,6 +329,82 @@ def test_scenarios():
     check("#MISMATCH expected=<close> got=NOOP" in log, log)
 
 
+def test_tls_sasl(root):
+    import certs
+    tls_dir = os.path.join(TMP, "tls")
+    certs.make(tls_dir)
+    ctx = ssl.create_default_context(cafile=os.path.join(tls_dir, "ca.pem"))
+    tls_args = ("--tls-cert", os.path.join(tls_dir, "server.pem"),
+                "--tls-key", os.path.join(tls_dir, "server.key"))
+    srv = Server("--maildrop", root, "--user", "alice:secret", "--sasl",
+                 "all", "--utf8", "--capa-line", "LOGIN-DELAY 900",
+                 *tls_args, name="tls")
+    c = srv.client()
+    c.line()
+    c.cmd("CAPA")
+    capa = c.body()
+    for want in (b"STLS", b"SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 "
+                 b"SCRAM-SHA-256 XOAUTH2 OAUTHBEARER", b"UTF8 USER",
+                 b"LOGIN-DELAY 900"):
+        check(want + b"\r\n" in capa, "CAPA lacks %r: %r" % (want, capa))
+    check(c.cmd("STLS") == b"+OK Begin TLS negotiation\r\n", "STLS")
+    c.start_tls(ctx)
+    c.cmd("CAPA")
+    check(b"STLS" not in c.body(), "STLS listed after TLS")
+    check(c.cmd("STLS").startswith(b"-ERR"), "STLS twice")
+    # The AUTH line has a 255-octet limit (RFC 5034 4).
+    check(c.cmd("AUTH PLAIN " + "A" * 300).startswith(b"-ERR"), "long AUTH")
+    check(c.cmd("AUTH PLAIN " + base64.b64encode(b"\0alice\0wrong")
+                .decode()) == b"-ERR [AUTH] invalid credentials\r\n",
+          "AUTH PLAIN wrong")
+    got = c.cmd("AUTH CRAM-MD5")
+    stamp = base64.b64decode(got[2:].strip())
+    digest = hmac.new(b"secret", stamp, hashlib.md5).hexdigest()
+    check(c.cmd(base64.b64encode(b"alice " + digest.encode()).decode())
+          .startswith(b"+OK"), "AUTH CRAM-MD5")
+    check(c.cmd("QUIT").startswith(b"+OK"), "QUIT over TLS")
+    c.close()
+    log = srv.log_lines()
+    check("#TLS TLSv1.3" in log and "AUTH CRAM-MD5" in log, log)
+    srv.stop()
+
+    # The injection fault: both lines in one segment, before TLS.
+    srv = Server("--maildrop", root, "--user", "alice:secret", "--fault",
+                 "stls-inject", *tls_args, name="inject")
+    c = srv.client()
+    c.line()
+    c.s.sendall(b"STLS\r\n")
+    time.sleep(0.1)
+    check(c.s.recv(100) == b"+OK Begin TLS negotiation\r\n+OK injected"
+          b"\r\n", "stls-inject: one segment")
+    c.close()
+    srv.stop()
+
+    # Implicit TLS, and a scenario that starts TLS with T.
+    srv = Server("--maildrop", root, "--user", "alice:secret",
+                 "--implicit-tls", *tls_args, name="pop3s")
+    c = Client(srv.port, tls=ctx)
+    check(c.line().startswith(b"+OK POP3 test server ready"), "POP3S")
+    c.close()
+    srv.stop()
+    script = os.path.join(TMP, "stls.scenario")
+    with open(script, "w") as f:
+        f.write("S +OK hi\\r\\n\nC STLS\nS +OK go\\r\\n\nT\n"
+                "S +OK secret\\r\\n\nC QUIT\nS +OK bye\\r\\n\nE\n")
+    srv = Server("--scenario", script, *tls_args, name="s5")
+    c = srv.client()
+    c.line()
+    check(c.cmd("STLS") == b"+OK go\r\n", "scenario STLS")
+    c.start_tls(ctx)
+    check(c.line() == b"+OK secret\r\n", "scenario T")
+    check(c.cmd("QUIT") == b"+OK bye\r\n", "scenario QUIT over TLS")
+    c.close()
+    time.sleep(0.2)
+    log = srv.log_lines()
+    check(not [x for x in log if x.startswith("#MISMATCH")], log)
+    srv.stop()
+
+
 def test_lifetime(root):
     t0 = time.monotonic()
     srv = Server("--maildrop", root, "--max-lifetime", "1", name="life")
@@ -328,7 +415,8 @@ def test_lifetime(root):
 def main():
     root = make_maildrop()
     tests = [lambda: test_maildrop(root), lambda: test_faults(root),
-             test_scenarios, lambda: test_lifetime(root)]
+             test_scenarios, lambda: test_tls_sasl(root),
+             lambda: test_lifetime(root)]
     failed = 0
     try:
         for test in tests:

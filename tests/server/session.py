@@ -5,7 +5,10 @@ import os
 import threading
 
 import maildrop
+import sasl_server
 from wire import Closed
+
+SASL_MECHS = sasl_server.MECHS
 
 _counter = 0
 _counter_guard = threading.Lock()
@@ -34,6 +37,7 @@ class Session:
         self.msgs = []
         self.stamp = None
         self.reset = False             # end with RST instead of FIN
+        self.utf8 = False              # UTF8 accepted (RFC 6856)
 
     # -- replies --------------------------------------------------------
     def status(self, text, data=False):
@@ -93,7 +97,12 @@ class Session:
         line = self.w.readline()
         if line is None:
             return True
-        cmd, _, arg = line.decode("latin-1").partition(" ")
+        try:
+            text = line.decode("utf-8" if self.utf8 else "latin-1")
+        except UnicodeDecodeError:
+            self.err("invalid UTF-8")
+            return True
+        cmd, _, arg = text.partition(" ")
         cmd = cmd.upper()
         if cmd == "QUIT":
             return self.quit()
@@ -126,7 +135,8 @@ class Session:
         secret = self.cfg.users.get(name)
         good = False
         if self.stamp and secret is not None:
-            want = hashlib.md5((self.stamp + secret).encode("latin-1"))
+            want = hashlib.md5((self.stamp + secret).encode(
+                "utf-8" if self.utf8 else "latin-1", errors="replace"))
             good = digest.lower() == want.hexdigest()
         self.login(name, good, "APOP")
 
@@ -136,8 +146,13 @@ class Session:
             return self.err("[IN-USE] locked")
         if "login-delay" in f and how == "PASS":
             return self.err("[LOGIN-DELAY] wait")
+        if "sys-temp" in f:
+            return self.err("[SYS/TEMP] authentication backend down")
+        if "sys-perm" in f:
+            return self.err("[SYS/PERM] account disabled")
         if not good:
-            return self.err("[AUTH] invalid credentials")
+            return self.err("invalid credentials" if "auth-no-code" in f
+                            else "[AUTH] invalid credentials")
         path = os.path.join(self.cfg.root, name)
         if not maildrop.try_lock(path):
             return self.err("[IN-USE] maildrop is locked")
@@ -153,8 +168,41 @@ class Session:
         caps = ["TOP", "UIDL", "USER", "RESP-CODES", "PIPELINING"]
         if self.cfg.capa:
             caps.append("IMPLEMENTATION pop3d-test")
+        if self.cfg.tls_ctx and not self.w.tls and self.state == "AUTH":
+            caps.append("STLS")
+        if self.cfg.sasl:
+            caps.append("SASL " + " ".join(self.cfg.sasl))
+        if self.cfg.utf8:
+            caps.append("UTF8 USER")
+        caps.extend(self.cfg.capa_line)
         self.multi("Capability list follows", caps)
         return True
+
+    def stls_cmd(self, arg):
+        f = self.f
+        if not self.cfg.tls_ctx or self.w.tls or "stls-err" in f:
+            return self.err("STLS not available")
+        if "stls-inject" in f:
+            # The injection attack: a forged reply in the same segment as
+            # the +OK, before any TLS (curl CVE-2021-22947).
+            self.w.send(b"+OK Begin TLS negotiation\r\n+OK injected\r\n")
+        else:
+            self.ok("Begin TLS negotiation")
+        if "stls-stall" in f:
+            self.w.hang()
+            return False
+        self.w.start_tls(self.cfg.tls_ctx)
+
+    def auth_cmd(self, arg):
+        if not self.cfg.sasl:
+            return self.err("unknown command")
+        sasl_server.auth_command(self, arg)
+
+    def utf8_cmd(self, arg):
+        if not self.cfg.utf8:
+            return self.err("unknown command")
+        self.utf8 = True
+        self.ok("UTF8 enabled")
 
     # -- TRANSACTION ----------------------------------------------------
     def totals(self):
@@ -292,6 +340,10 @@ class Session:
                     os.remove(m.path)
                 except OSError:
                     failed += 1
+        # Release the maildrop before the reply: a client that logs in
+        # again right after +OK must not find it locked.
+        maildrop.unlock(self.locked)
+        self.locked = None
         if failed:
             self.err("[SYS/TEMP] %d deleted messages not removed" % failed)
         else:
@@ -299,7 +351,8 @@ class Session:
             self.ok("POP3 test server signing off (%d messages left)" % left)
         return False
 
-    AUTH = {"USER": user_cmd, "PASS": pass_cmd, "APOP": apop_cmd}
+    AUTH = {"USER": user_cmd, "PASS": pass_cmd, "APOP": apop_cmd,
+            "STLS": stls_cmd, "AUTH": auth_cmd, "UTF8": utf8_cmd}
     TRANS = {"STAT": stat, "LIST": list_cmd, "UIDL": uidl_cmd,
              "RETR": retr_cmd, "TOP": top_cmd, "DELE": dele_cmd,
              "NOOP": noop_cmd, "RSET": rset_cmd}

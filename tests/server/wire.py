@@ -3,11 +3,13 @@ need, the client-line log, and the escape rules shared with scenarios."""
 
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
 
 ONE_BYTE_PAUSE = 0.0005   # between single-byte sends: separate TCP segments
+TLS_HANDSHAKE_WAIT = 10.0  # a client that never finishes the handshake
 COALESCE_IDLE = 0.020     # "socket idle" for the coalesce fault
 MAX_LINE = 1 << 20        # a client line longer than this is logged in pieces
 
@@ -81,6 +83,7 @@ class Wire:
         self.buf = b""
         self.queue = []       # coalesce: replies not yet sent
         self.eof = False
+        self.tls = False
         # NODELAY everywhere: what we send() is what the client reads,
         # which is the point of the one-byte and coalesce faults.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -111,13 +114,37 @@ class Wire:
         except OSError as e:
             raise Closed(str(e))
 
+    # -- TLS ------------------------------------------------------------
+    def start_tls(self, ctx):
+        """Server side of a TLS handshake on this connection (implicit TLS,
+        or after +OK to STLS). Client bytes read before it are dropped, as
+        RFC 2595 wants of a server too. Logs #TLS <version>, or
+        #TLS-FAILED <reason> and raises Closed."""
+        self.flush()
+        if self.buf:
+            self.log.write("#DISCARDED " + escape(self.buf))
+            self.buf = b""
+        self.sock.settimeout(TLS_HANDSHAKE_WAIT)
+        try:
+            self.sock = ctx.wrap_socket(self.sock, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            # The socket may be detached by now: read nothing more.
+            self.eof = True
+            self.log.write("#TLS-FAILED " + escape(str(e).encode()))
+            raise Closed("tls")
+        self.sock.settimeout(None)
+        self.tls = True
+        self.log.write("#TLS " + self.sock.version())
+
     # -- receiving ------------------------------------------------------
     def _recv(self, timeout):
         """More bytes into buf; False on timeout, raises Closed at EOF."""
         if self.eof:
             raise Closed("eof")
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if not r:
+        # Bytes OpenSSL already decrypted are invisible to select().
+        pending = self.tls and self.sock.pending() > 0
+        r, _, _ = select.select([self.sock], [], [], 0 if pending else timeout)
+        if not r and not pending:
             return False
         try:
             data = self.sock.recv(65536)

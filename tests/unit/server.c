@@ -184,6 +184,36 @@ void test_server_stop(test_server *s)
     s->dir[0] = '\0';
 }
 
+int test_make_certs(char *dir, size_t size)
+{
+    const char *src = getenv("POP3_SOURCE_DIR");
+    const char *py = getenv("POP3_PYTHON");
+    char script[600];
+    const char *argv[4];
+    pid_t pid;
+    int status = -1;
+
+    snprintf(dir, size, "/tmp/pop3certs.XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(script, sizeof script, "%s/tests/server/certs.py",
+             src ? src : ".");
+    argv[0] = py ? py : "python3";
+    argv[1] = script;
+    argv[2] = dir;
+    argv[3] = NULL;
+    if (posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv,
+                     environ) != 0)
+        return -1;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+void test_remove_dir(const char *dir)
+{
+    remove_tree(dir);
+}
+
 unsigned int test_free_port(void)
 {
     struct sockaddr_in a;

@@ -39,6 +39,14 @@ int test_server_sent(test_server *s, const char *needle);
 /* Stop the server (SIGTERM, then SIGKILL) and remove the directory. */
 void test_server_stop(test_server *s);
 
+/* Throw-away TLS files (tests/server/certs.py) in a new temporary
+ * directory, named into dir: ca.pem, server.pem, server.key,
+ * other-ca.pem, client.pem, client.key.  0 on success. */
+int test_make_certs(char *dir, size_t size);
+
+/* Remove a directory made by test_make_certs (or any test directory). */
+void test_remove_dir(const char *dir);
+
 /* A loopback port with nothing listening on it. */
 unsigned int test_free_port(void);
 

@@ -67,6 +67,8 @@ typedef enum pop3_status {
     /* 4xx: authentication */
     POP3_E_AUTH = 400,             /* credentials refused */
     POP3_E_AUTH_UNAVAILABLE = 401, /* no usable mechanism (no APOP stamp) */
+    POP3_E_AUTH_SERVER = 402,      /* the server failed to prove itself
+                                      (SCRAM server signature) */
 
     /* 5xx: the server broke the protocol */
     POP3_E_PROTOCOL = 500,      /* malformed or unexpected reply */
@@ -158,9 +160,22 @@ typedef struct pop3_options {
     const char *key_file;    /* its private key (PEM); NULL: none */
     const char *server_name; /* name to verify and send as SNI; NULL: the
                                 host given to pop3_connect */
+
+    /* Added in version 2: authentication and extensions (see the section
+     * "Secure and extended sessions" below). */
+    unsigned int auth_methods; /* POP3_AUTH_* bits pop3_authenticate may
+                                  choose from; 0 (default): every password
+                                  method (not the token ones) */
+    int allow_cleartext;       /* 1: pop3_authenticate may reveal the
+                                  password (USER/PASS, PLAIN, LOGIN) on a
+                                  connection without TLS also when tls is
+                                  not POP3_TLS_NONE (e.g. STLS_IF_OFFERED
+                                  found no STLS); default 0 */
+    int utf8;                  /* 1: pop3_connect turns on UTF-8 mode
+                                  (RFC 6856) when CAPA offers it; default 0 */
 } pop3_options;
 
-#define POP3_OPTIONS_VERSION 1
+#define POP3_OPTIONS_VERSION 2
 
 /* Fill `opts` with the defaults above. */
 POP3_API void pop3_options_init(pop3_options *opts);
@@ -194,11 +209,22 @@ POP3_API void pop3_client_free(pop3_client *client);
  * (0: 110, or 995 for implicit TLS), trying every address getaddrinfo
  * returns until one answers within the connect deadline, then read the
  * greeting.  On success the state is AUTHORIZATION.
+ *
+ * TLS follows opts.tls (POP3_TLS_DEFAULT: implicit TLS on port 995, else
+ * STLS required).  Implicit TLS shakes hands before the greeting.  The
+ * STLS modes send CAPA after the greeting and, when it lists STLS, send
+ * STLS, shake hands and send CAPA again (RFC 2595 4); if TLS is required
+ * and CAPA fails or lacks STLS, or STLS gets -ERR, the connection is
+ * closed before anything else is sent (POP3_E_TLS_UNAVAILABLE).  The
+ * handshake runs under the io_timeout_ms deadline; see "Secure and
+ * extended sessions" below for verification.
+ *
  * Returns POP3_OK, POP3_E_ARG, POP3_E_STATE (already connected),
  * POP3_E_RESOLVE, POP3_E_CONNECT, POP3_E_TIMEOUT, POP3_E_SERVER (-ERR
- * greeting), POP3_E_PROTOCOL, POP3_E_EOF, POP3_E_TLS, POP3_E_CERT,
- * POP3_E_TLS_UNAVAILABLE, POP3_E_UNSUPPORTED (a TLS mode this build
- * lacks).
+ * greeting), POP3_E_PROTOCOL (also: bytes after the +OK to STLS),
+ * POP3_E_EOF, POP3_E_TLS (handshake failed, or the CA, certificate or
+ * key files could not be loaded), POP3_E_CERT, POP3_E_TLS_UNAVAILABLE,
+ * POP3_E_NOMEM.
  */
 POP3_API pop3_status pop3_connect(pop3_client *client, const char *host,
                                   unsigned int port);
@@ -243,7 +269,9 @@ POP3_API const char *pop3_apop_timestamp(const pop3_client *client);
  *
  * Returns POP3_OK, POP3_E_ARG, POP3_E_STATE, POP3_E_AUTH (refused),
  * POP3_E_IN_USE, POP3_E_LOGIN_DELAY, POP3_E_SYS_TEMP, POP3_E_SYS_PERM,
- * or a failure of the connection.
+ * POP3_E_SERVER (a -ERR without a code from a server that announced
+ * AUTH-RESP-CODE: not a credentials problem), or a failure of the
+ * connection.  See also pop3_auth() and pop3_authenticate() below.
  */
 POP3_API pop3_status pop3_login(pop3_client *client, const char *user,
                                 const char *password);
@@ -465,6 +493,190 @@ POP3_API pop3_status pop3_uidsync_item(const pop3_uidsync *sync,
                                        unsigned int *msg_out,
                                        const char **uid_out,
                                        pop3_uid_check *check_out);
+
+/* ========================================================================
+ * Secure and extended sessions: capabilities (RFC 2449), TLS (RFC 2595,
+ * RFC 8314), SASL authentication (RFC 5034), response codes (RFC 2449,
+ * RFC 3206) and UTF-8 (RFC 6856).
+ *
+ * TLS is on by default: pop3_connect shakes hands (implicit TLS or STLS)
+ * and checks the server's certificate chain against opts.ca_file /
+ * opts.ca_path (or the system's trust store) and its name against
+ * opts.server_name (or the host given to pop3_connect; an IP address is
+ * matched against the certificate's IP addresses), sends that name as
+ * SNI, and refuses anything older than TLS 1.2.  Only opts.tls_verify = 0
+ * turns verification off.  One TLS context is made per client on its
+ * first TLS connection and kept until pop3_client_free.
+ */
+
+/* ------------------------------------------------------------------------
+ * Capabilities.  CAPA is sent automatically where a decision needs it
+ * (the STLS modes of pop3_connect, pop3_authenticate, pop3_utf8, opts.utf8)
+ * and again after STLS and after a login, since the list may change then
+ * (RFC 2449 5, RFC 2595 4).  The query functions never talk to the server:
+ * they read the list the client holds, which is empty until a CAPA
+ * succeeded.  Capability names and SASL mechanisms compare
+ * case-insensitively.
+ */
+
+/*
+ * Send CAPA and keep the list (allowed in AUTHORIZATION and TRANSACTION).
+ * Malformed lines are left out; the list keeps at most 128 lines.
+ * Returns POP3_OK, POP3_E_STATE, POP3_E_BUSY, POP3_E_SERVER (-ERR: the
+ * server has no CAPA; the list is then empty), or a connection failure.
+ */
+POP3_API pop3_status pop3_capa(pop3_client *client);
+
+/* 1 when the last CAPA listed `name` (e.g. "STLS", "UIDL", "SASL"), else
+ * 0 (also when no CAPA has been read). */
+POP3_API int pop3_has_capa(const pop3_client *client, const char *name);
+
+/*
+ * The arguments of capability `name`: the rest of its line after one
+ * space, e.g. "PLAIN SCRAM-SHA-256" for SASL, "900" or "900 USER" for
+ * LOGIN-DELAY, "NEVER" or "31" for EXPIRE, the server's name for
+ * IMPLEMENTATION; "" when it has none; NULL when it is not listed.
+ * BORROWED: valid until the next call on the client that talks to it.
+ */
+POP3_API const char *pop3_capa_arg(const pop3_client *client,
+                                   const char *name);
+
+/* 1 when the SASL capability lists `mechanism`, else 0. */
+POP3_API int pop3_has_sasl(const pop3_client *client, const char *mechanism);
+
+/* The index-th capability line (0-based) as sent, or NULL past the end.
+ * BORROWED, as pop3_capa_arg. */
+POP3_API const char *pop3_capa_line(const pop3_client *client, size_t index);
+
+/* ------------------------------------------------------------------------
+ * TLS.
+ */
+
+/*
+ * STLS (RFC 2595) on a cleartext session in AUTHORIZATION: send STLS,
+ * shake hands as pop3_connect does, then send CAPA again.  pop3_connect
+ * already does this in the STLS modes; call it yourself only after a
+ * POP3_TLS_NONE connect.  Bytes that arrive with the +OK, before the
+ * handshake, are an attack (response injection): POP3_E_PROTOCOL.
+ * Returns POP3_OK, POP3_E_STATE (not AUTHORIZATION, or TLS already on;
+ * nothing sent), or -- ending the session, so nothing more goes out in
+ * cleartext -- POP3_E_TLS_UNAVAILABLE (-ERR), POP3_E_PROTOCOL,
+ * POP3_E_TLS, POP3_E_CERT, POP3_E_TIMEOUT or another connection failure.
+ */
+POP3_API pop3_status pop3_stls(pop3_client *client);
+
+/* 1 when the connection is under TLS (implicit or after STLS), else 0. */
+POP3_API int pop3_is_tls(const pop3_client *client);
+
+/* ------------------------------------------------------------------------
+ * Authentication.  The secret is a password, except for XOAUTH2 and
+ * OAUTHBEARER, where it is an OAuth 2.0 access token.  Secrets never
+ * appear in the trace (client responses show as "****") nor in any text
+ * the library returns.  On success the state is TRANSACTION and the
+ * capability list is read again if the server had one.
+ *
+ * -ERR replies map through their response code: [AUTH] (RFC 3206) and a
+ * -ERR without a code are POP3_E_AUTH -- unless the server announced
+ * AUTH-RESP-CODE, which promises [AUTH] on every credentials failure, so
+ * a -ERR without a code is then POP3_E_SERVER; [IN-USE] is POP3_E_IN_USE,
+ * [LOGIN-DELAY] POP3_E_LOGIN_DELAY, [SYS/TEMP] POP3_E_SYS_TEMP, and
+ * [SYS/PERM] POP3_E_SYS_PERM.  So a caller can tell a wrong password from
+ * a locked maildrop or a server fault.
+ */
+
+/* Methods, as bits for opts.auth_methods; pop3_auth_used() names them. */
+typedef enum pop3_auth_method {
+    POP3_AUTH_USER = 1 << 0,          /* USER/PASS (RFC 1939) */
+    POP3_AUTH_APOP = 1 << 1,          /* APOP (RFC 1939) */
+    POP3_AUTH_PLAIN = 1 << 2,         /* SASL PLAIN (RFC 4616) */
+    POP3_AUTH_LOGIN = 1 << 3,         /* SASL LOGIN (draft-murchison) */
+    POP3_AUTH_CRAM_MD5 = 1 << 4,      /* SASL CRAM-MD5 (RFC 2195) */
+    POP3_AUTH_SCRAM_SHA_1 = 1 << 5,   /* SASL SCRAM-SHA-1 (RFC 5802) */
+    POP3_AUTH_SCRAM_SHA_256 = 1 << 6, /* SASL SCRAM-SHA-256 (RFC 7677) */
+    POP3_AUTH_XOAUTH2 = 1 << 7,       /* SASL XOAUTH2 (Google, Microsoft) */
+    POP3_AUTH_OAUTHBEARER = 1 << 8    /* SASL OAUTHBEARER (RFC 7628) */
+} pop3_auth_method;
+
+/*
+ * SASL AUTH (RFC 5034) with the named mechanism: "PLAIN", "LOGIN",
+ * "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2" or "OAUTHBEARER"
+ * (any case).  Sent as asked, whatever CAPA says.  The first client
+ * message goes with the command when the line stays within 255 octets
+ * (RFC 5034 4, "=" for an empty one), else after the server's empty
+ * challenge; XOAUTH2 and OAUTHBEARER retry in that two-step form when a
+ * server refuses the one-step form with a plain -ERR.  Every challenge is
+ * checked (strict base64, the mechanism's syntax), and SCRAM checks the
+ * server's signature before it trusts the +OK.  `user` may be "" for
+ * OAUTHBEARER only; user and secret may hold any bytes but NUL, and
+ * UTF-8 (SCRAM sends it as is: no SASLprep mapping).
+ *
+ * Returns POP3_OK, POP3_E_ARG, POP3_E_STATE, POP3_E_UNSUPPORTED (a
+ * mechanism this library lacks), POP3_E_AUTH, POP3_E_IN_USE,
+ * POP3_E_LOGIN_DELAY, POP3_E_SYS_TEMP, POP3_E_SYS_PERM, POP3_E_SERVER,
+ * POP3_E_AUTH_SERVER (SCRAM: the server's signature was wrong or
+ * missing; the session is ended), POP3_E_PROTOCOL (a malformed challenge;
+ * the session is ended), or a connection failure.
+ */
+POP3_API pop3_status pop3_auth(pop3_client *client, const char *mechanism,
+                               const char *user, const char *secret);
+
+/*
+ * Log in with the strongest method both sides support, asking CAPA first
+ * if the client holds no list: SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5,
+ * OAUTHBEARER, XOAUTH2, PLAIN, LOGIN from the SASL capability, then APOP
+ * (only with a well-formed greeting timestamp; on a connection without
+ * TLS ahead of the SASL mechanisms that send the secret itself), then
+ * USER/PASS (when CAPA lists USER, or the server has no CAPA).  Only
+ * methods in opts.auth_methods take part.  On a connection without TLS the ones that
+ * reveal the secret (USER/PASS, PLAIN, LOGIN, XOAUTH2, OAUTHBEARER) take
+ * part only where the caller chose cleartext: opts.tls = POP3_TLS_NONE,
+ * or opts.allow_cleartext -- not after POP3_TLS_STLS_IF_OFFERED found no
+ * STLS, which a man in the middle can arrange.  One method is tried: a
+ * refusal is not followed by a weaker one.  pop3_auth_used() names the
+ * method chosen.
+ * Returns what pop3_auth, pop3_apop or pop3_login return, and
+ * POP3_E_AUTH_UNAVAILABLE when no method is left (see
+ * pop3_error_detail()).
+ */
+POP3_API pop3_status pop3_authenticate(pop3_client *client,
+                                       const char *user,
+                                       const char *secret);
+
+/* The method of the last login attempt ("SCRAM-SHA-256", "APOP", "USER",
+ * ...), or NULL when there was none on this connection.  BORROWED: a
+ * string constant. */
+POP3_API const char *pop3_auth_used(const pop3_client *client);
+
+/* ------------------------------------------------------------------------
+ * UTF-8 (RFC 6856).
+ */
+
+/*
+ * Send UTF8 in AUTHORIZATION when CAPA lists it (asking CAPA first if the
+ * client holds no list).  Afterwards the server may send UTF-8 headers
+ * and text, and -- when the capability has the USER argument -- user
+ * names and passwords in UTF-8 work with USER/PASS and APOP, as they do
+ * with SASL.  Returns POP3_OK (also when already on), POP3_E_STATE,
+ * POP3_E_UNSUPPORTED (not offered; nothing sent), POP3_E_SERVER, or a
+ * connection failure.
+ */
+POP3_API pop3_status pop3_utf8(pop3_client *client);
+
+/* 1 when UTF-8 mode is on, else 0. */
+POP3_API int pop3_is_utf8(const pop3_client *client);
+
+/* ------------------------------------------------------------------------
+ * Diagnostics.
+ */
+
+/*
+ * A sentence on the last failure where a status alone says little: why a
+ * certificate was refused ("certificate verify failed: hostname
+ * mismatch"), which TLS file did not load, why pop3_authenticate found no
+ * method, what a token server said.  "" when there is none.  Never holds
+ * a secret.  BORROWED, valid until the next call on the client.
+ */
+POP3_API const char *pop3_error_detail(const pop3_client *client);
 
 #ifdef __cplusplus
 }
