@@ -97,6 +97,7 @@ void pop3_client_free(pop3_client *c)
         return;
     pop3_transport_close(&c->tp);
     pop3_tls_config_free(c->tls);
+    pop3__batch_clear(c);
     for (i = 0; i < sizeof c->owned_strings / sizeof c->owned_strings[0];
          i++)
         free(c->owned_strings[i]);
@@ -116,6 +117,7 @@ static void reset_session(pop3_client *c)
     c->state = POP3_STATE_DISCONNECTED;
     c->failed = POP3_OK;
     c->busy = POP3_BUSY_NONE;
+    pop3__batch_clear(c);
     c->start = c->end = 0;
     c->text[0] = c->code[0] = c->greeting[0] = c->stamp[0] = '\0';
     c->uid[0] = '\0';

@@ -20,7 +20,8 @@ typedef enum pop3_busy {
     POP3_BUSY_LIST,
     POP3_BUSY_UIDL,
     POP3_BUSY_BODY,
-    POP3_BUSY_OTHER /* e.g. CAPA: read to the end internally */
+    POP3_BUSY_OTHER, /* e.g. CAPA: read to the end internally */
+    POP3_BUSY_BATCH  /* between the messages of a pipelined batch */
 } pop3_busy;
 
 /* What the client knows of the server's capabilities. */
@@ -34,6 +35,14 @@ typedef enum pop3_capa_known {
 #define POP3_MASK_NONE 0 /* as sent */
 #define POP3_MASK_ARGS 1 /* "VERB ****" */
 #define POP3_MASK_LAST 2 /* "VERB a1 ****": a2 is secret */
+/* A pipelined batch of RETR or TOP commands (pipeline.c). */
+typedef struct pop3_batch {
+    unsigned int *msgs; /* owned copy of the message numbers */
+    size_t count;
+    size_t sent; /* commands written */
+    size_t done; /* replies read */
+    char lines[24]; /* TOP's line count, or "" for RETR */
+} pop3_batch;
 
 /* Bit masks of the states a command is allowed in. */
 #define POP3_IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
@@ -68,7 +77,17 @@ struct pop3_client {
     int utf8;               /* UTF8 accepted (RFC 6856) */
     const char *auth_used;  /* method of the last login attempt */
     char detail[256];       /* pop3_error_detail(); never a secret */
+    pop3_batch batch;
 };
+
+/* The body of the current message ended: back to the batch, if any. */
+void pop3__body_ended(pop3_client *c);
+
+/* Forget a batch (on close, failure or its end). */
+void pop3__batch_clear(pop3_client *c);
+
+/* Read and drop the replies a batch is still owed (pop3_discard). */
+pop3_status pop3__batch_drain(pop3_client *c);
 
 /* Start a public call: checks the sticky failure, a multi-line reply in
  * progress and the state mask, and sets the operation's deadline. */

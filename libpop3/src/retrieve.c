@@ -61,7 +61,7 @@ pop3_status pop3_body_next(pop3_client *c, const char **data_out,
     if (st != POP3_OK)
         return pop3__done(c, st);
     if (ev.type == POP3_EV_END) {
-        c->busy = POP3_BUSY_NONE;
+        pop3__body_ended(c);
         return pop3__done(c, POP3_DONE);
     }
     if (ev.type != POP3_EV_CHUNK)
@@ -81,6 +81,8 @@ pop3_status pop3_discard(pop3_client *c)
     if (c->failed != POP3_OK)
         return pop3__done(c, c->failed);
     c->deadline = pop3_deadline_in(c->opts.io_timeout_ms);
+    if (c->batch.msgs != NULL) /* a pipelined batch: drop what is owed */
+        return pop3__done(c, pop3__batch_drain(c));
     while (c->busy != POP3_BUSY_NONE) {
         st = pop3__event(c, &ev);
         if (st != POP3_OK)

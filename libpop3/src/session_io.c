@@ -19,6 +19,7 @@ pop3_status pop3__fail(pop3_client *c, pop3_status st)
 {
     c->failed = st;
     c->busy = POP3_BUSY_NONE;
+    pop3__batch_clear(c);
     pop3_transport_close(&c->tp);
     c->state = POP3_STATE_DISCONNECTED;
     return st;

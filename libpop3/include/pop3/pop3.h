@@ -678,6 +678,64 @@ POP3_API int pop3_is_utf8(const pop3_client *client);
  */
 POP3_API const char *pop3_error_detail(const pop3_client *client);
 
+/* ========================================================================
+ * Many messages at once, pipelined (RFC 2449 6.6).
+ *
+ * When the server lists PIPELINING in CAPA, these send several commands
+ * before reading the replies, within a window (POP3_PIPELINE_WINDOW
+ * commands in flight) small enough that neither side's buffers can fill
+ * and deadlock; otherwise they send one command at a time.  The results
+ * are the same either way, and each -ERR is reported against its own
+ * message.  While a batch is in progress, other commands get POP3_E_BUSY.
+ */
+#define POP3_PIPELINE_WINDOW 32
+
+/*
+ * RETR (or TOP n lines) of `count` messages, in the order given.  The
+ * numbers are copied.  Then call pop3_many_next() for each message.
+ * Returns POP3_OK, POP3_E_ARG (NULL, count 0, a message number 0),
+ * POP3_E_STATE, POP3_E_BUSY, POP3_E_NOMEM.  Nothing is sent yet.
+ */
+POP3_API pop3_status pop3_retr_many_begin(pop3_client *client,
+                                          const unsigned int *msgs,
+                                          size_t count);
+POP3_API pop3_status pop3_top_many_begin(pop3_client *client,
+                                         const unsigned int *msgs,
+                                         size_t count, unsigned long lines);
+
+/*
+ * Move to the next message of the batch; *msg_out is its number.  When it
+ * returns POP3_OK, read the message with pop3_body_next() until POP3_DONE
+ * (or call pop3_many_next() again to skip the rest of it).  A -ERR for
+ * this message returns its status (POP3_E_SERVER, ...) and the batch goes
+ * on with the next call.  POP3_DONE after the last message; a connection
+ * failure ends the batch and the session.  pop3_discard() ends a batch
+ * early, reading and dropping the replies already asked for.
+ */
+POP3_API pop3_status pop3_many_next(pop3_client *client,
+                                    unsigned int *msg_out);
+
+/*
+ * DELE of `count` messages.  results_out, when not NULL, has room for
+ * `count` statuses and gets each message's own (POP3_OK or its -ERR
+ * status).  Returns POP3_OK when every DELE got +OK, POP3_E_SERVER when
+ * any got -ERR (see results_out), or a connection failure; POP3_E_ARG,
+ * POP3_E_STATE, POP3_E_BUSY, POP3_E_NOMEM with nothing sent.
+ */
+POP3_API pop3_status pop3_dele_many(pop3_client *client,
+                                    const unsigned int *msgs, size_t count,
+                                    pop3_status *results_out);
+
+/*
+ * LIST n for `count` messages: sizes_out (room for `count`) gets each
+ * size, 0 where the message got -ERR; results_out as for pop3_dele_many.
+ * Returns as pop3_dele_many.
+ */
+POP3_API pop3_status pop3_list_many(pop3_client *client,
+                                    const unsigned int *msgs, size_t count,
+                                    uint64_t *sizes_out,
+                                    pop3_status *results_out);
+
 #ifdef __cplusplus
 }
 #endif
