@@ -158,6 +158,7 @@ def markdown(results):
         "is its user + system time and peak RSS its maximum resident set "
         "(wait4).  Every run was checked to receive every octet of the "
         "maildrop (STAT); a run that did not is reported as failed.",
+        ] + (["- Note: " + results["note"]] if results.get("note") else []) + [
         "- Versions: " + "; ".join("%s: %s" % (t["label"], t["version"])
                                     for t in tools if t["version"]) + ".",
         ""]
@@ -243,9 +244,13 @@ def chart(results, path):
         else:
             ax.set_title("Peak RSS: small messages vs one large",
                          fontsize=9)
-            ax.set_xlabel("MiB", fontsize=8)
+            ax.set_xlabel("MiB (log scale)", fontsize=8)
+            ax.set_xscale("log")
         ax.tick_params(axis="x", labelsize=7)
-        ax.set_xlim(0, max(vals or [1]) * 1.25)
+        if what == "rss":
+            ax.set_xlim(min(vals or [1]) / 2, max(vals or [1]) * 4)
+        else:
+            ax.set_xlim(0, max(vals or [1]) * 1.25)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.suptitle("libpop3 (blue) against its peers (orange) and the raw "

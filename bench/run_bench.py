@@ -224,6 +224,8 @@ def main(argv=None):
     ap.add_argument("--delay-reps", type=int, default=3,
                     help="repetitions of the delay workload (slow peers)")
     ap.add_argument("--only", help="comma-separated tool keys")
+    ap.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""),
+                    help="a line on the conditions, quoted in the report")
     ap.add_argument("--workloads", help="comma-separated workload keys")
     args = ap.parse_args(argv)
     if args.smoke:
@@ -269,6 +271,7 @@ def main(argv=None):
     results = {"started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                "scale": args.scale, "reps": args.reps,
                "delay_reps": args.delay_reps, "machine": machine(),
+               "note": args.note,
                "tools": [{"key": t.key, "label": t.label,
                           "libpop3": t.libpop3, "limit": t.limit,
                           "version": t.version(),

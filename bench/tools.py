@@ -281,9 +281,9 @@ class Getmail(Tool):
     key, label = "getmail", "getmail"
 
     def missing(self):
-        return "not run: getmail6 forks a child per delivered message and " \
-            "its wait for it races (stalls of 60 s each on Debian 12's " \
-            "6.18); not installed"
+        return "getmail6 forks a child per delivered message and its " \
+            "wait for it races (stalls of 60 s each on Debian 12's 6.18), " \
+            "so it is not installed"
 
 
 def all_tools(ctx):
