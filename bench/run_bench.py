@@ -10,7 +10,7 @@ For each workload it seeds one maildrop, then runs every tool REPS times,
 in a rotating order, each run fetching every message; a run whose tool
 did not receive every octet of the maildrop fails the benchmark.  The
 report (medians) goes to OUT/results.md, the chart to OUT/results.png,
-the raw samples to BUILD/bench/results.json.  Must run as root (Dovecot).
+the raw samples to OUT/results.json.  Must run as root (Dovecot).
 
 Environment: BENCH_SCALE (e.g. 0.1 for a quick run) scales the number of
 messages, or the size of a single message; BENCH_REPS the repetitions.
@@ -305,7 +305,7 @@ def main(argv=None):
         _remove_tree(work)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
 
-    with open(os.path.join(bench_dir, "results-%s.json" % tag), "w") as f:
+    with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     text = report.markdown(results)
     with open(os.path.join(out, "results.md"), "w") as f:

@@ -91,6 +91,16 @@ class LibC(Tool):
                 ep.password], None
 
 
+class LibCPipelined(LibC):
+    """The same runner, all messages as one pipelined batch
+    (pop3_retr_many_begin)."""
+    key, label = "c_pipe", "libpop3 C, pipelined"
+
+    def command(self, ep, tag):
+        argv, env = super().command(ep, tag)
+        return argv[:1] + ["--pipelined"] + argv[1:], env
+
+
 class LibPython(Tool):
     key, label, libpop3 = "python", "libpop3 Python", True
 
@@ -288,6 +298,6 @@ class Getmail(Tool):
 
 def all_tools(ctx):
     """Every tool, the libpop3 C runner first."""
-    return [LibC(ctx), LibPython(ctx), LibLua(ctx, "lua5.4", "5.4"),
+    return [LibC(ctx), LibCPipelined(ctx), LibPython(ctx), LibLua(ctx, "lua5.4", "5.4"),
             LibLua(ctx, "luajit", "5.1"), Poplib(ctx), Curl(ctx),
             Fetchmail(ctx), Getmail(ctx), Limit(ctx)]
