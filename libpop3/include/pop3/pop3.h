@@ -736,6 +736,152 @@ POP3_API pop3_status pop3_list_many(pop3_client *client,
                                     uint64_t *sizes_out,
                                     pop3_status *results_out);
 
+/* ========================================================================
+ * The protocol engine on its own, for event loops (asyncio, nginx
+ * cosockets, libuv, ...): a codec that never touches a socket, a clock or
+ * errno.  The caller moves the bytes; the codec formats commands and turns
+ * the server's bytes into events.
+ *
+ *   pop3_codec_new(0, 0, &codec);
+ *   pop3_codec_expect(codec, POP3_CODEC_STATUS);        the greeting
+ *   loop: read bytes from the socket, pop3_codec_feed() them, then call
+ *         pop3_codec_next() until it gives POP3_CODEC_NEED_MORE.
+ *   For each command: pop3_codec_expect() what its reply is, then
+ *   pop3_codec_format() the line and write it.
+ *
+ * Replies are matched to expectations in order: up to
+ * POP3_CODEC_MAX_PENDING may be queued, so commands can be pipelined
+ * (RFC 2449 6.6).  Bytes that arrive while nothing is expected are a
+ * protocol error, so call pop3_codec_expect() BEFORE writing the command.
+ *
+ * Events and their spans (pop3_codec_next):
+ *   POP3_CODEC_OK / POP3_CODEC_ERR   a status line: the text after "+OK" or
+ *                                    "-ERR" and any [RESP-CODE] (see
+ *                                    pop3_codec_resp_code), no CRLF;
+ *   POP3_CODEC_CONT                  a SASL "+ " continuation: its base64
+ *                                    text (POP3_CODEC_SASL only);
+ *   POP3_CODEC_LINE                  one listing line, dot-unstuffed, no CRLF;
+ *   POP3_CODEC_CHUNK                 a run of body bytes, dot-unstuffed, CRLF
+ *                                    line ends kept; chunks follow the feeds,
+ *                                    not lines;
+ *   POP3_CODEC_END                   the "." that ends a listing or a body
+ *                                    (not passed on);
+ *   POP3_CODEC_NEED_MORE             all buffered input is used: feed more.
+ * A listing or body follows only a +OK to POP3_CODEC_LISTING or
+ * POP3_CODEC_BODY; after -ERR the next expectation starts.
+ *
+ * Status and listing lines are bounded (max_line octets with CRLF, 512 by
+ * default, RFC 2449 4); a NUL, a bare LF or a stray CR in one is a
+ * protocol error.  Bodies are never held line by line, so a message of any
+ * size streams through a buffer of fixed size.  Errors stick: after a
+ * POP3_E_PROTOCOL or POP3_E_LINE_TOO_LONG every feed and next returns it
+ * again; the session must be dropped (without QUIT, so nothing is
+ * deleted).  A codec holds no global state; one codec per connection, and
+ * one thread at a time per codec.
+ */
+typedef struct pop3_codec pop3_codec;
+
+/* What reply the next command gets. */
+typedef enum pop3_codec_reply {
+    POP3_CODEC_STATUS = 1,  /* one status line (USER, STAT, DELE, QUIT...) */
+    POP3_CODEC_LISTING = 2, /* status; after +OK, lines to "." (LIST, UIDL,
+                               CAPA) */
+    POP3_CODEC_BODY = 3,    /* status; after +OK, a body to "." (RETR, TOP) */
+    POP3_CODEC_SASL = 4     /* status, or a "+ " continuation (AUTH and each
+                               SASL response line) */
+} pop3_codec_reply;
+
+/* What pop3_codec_next found. */
+typedef enum pop3_codec_event {
+    POP3_CODEC_NEED_MORE = 0,
+    POP3_CODEC_OK = 1,
+    POP3_CODEC_ERR = 2,
+    POP3_CODEC_CONT = 3,
+    POP3_CODEC_LINE = 4,
+    POP3_CODEC_CHUNK = 5,
+    POP3_CODEC_END = 6
+} pop3_codec_event;
+
+/* Expectations a codec queues at most. */
+#define POP3_CODEC_MAX_PENDING 64
+/* Room pop3_codec_format needs: a command of 255 octets with its CRLF
+ * (RFC 2449 4) and a terminating NUL. */
+#define POP3_CODEC_LINE_MAX 256
+
+/*
+ * Create a codec.  `max_line` is the longest status or listing line with
+ * its CRLF (0: 512; else at least 64); `buffer_size` the input buffer,
+ * and so the largest chunk (0: 65536; else at least 2 * max_line).
+ * *codec_out is OWNED: free it with pop3_codec_free().
+ * Returns POP3_OK, POP3_E_ARG, POP3_E_NOMEM.
+ */
+POP3_API pop3_status pop3_codec_new(size_t max_line, size_t buffer_size,
+                                    pop3_codec **codec_out);
+
+/* Free a codec.  NULL is ignored. */
+POP3_API void pop3_codec_free(pop3_codec *codec);
+
+/*
+ * Queue the reply the next command sent will get.  Returns POP3_OK,
+ * POP3_E_ARG (NULL codec, unknown kind), POP3_E_BUSY (the queue is full),
+ * or the codec's sticky error.
+ */
+POP3_API pop3_status pop3_codec_expect(pop3_codec *codec,
+                                       pop3_codec_reply reply);
+
+/*
+ * Copy received bytes into the codec: as many of data[0..len) as fit
+ * (*taken_out says how many; feed the rest after pop3_codec_next has
+ * drained the buffer).  Spans handed out earlier are invalid afterwards.
+ * Returns POP3_OK, POP3_E_ARG (NULL codec or taken_out, NULL data with
+ * len > 0), or the sticky error (nothing taken).
+ */
+POP3_API pop3_status pop3_codec_feed(pop3_codec *codec, const char *input,
+                                     size_t input_len, size_t *taken_out);
+
+/*
+ * The next event (see above).  *data_out / *len_out is its span, BORROWED
+ * from the codec until the next call on it (NULL / 0 for NEED_MORE and
+ * END).  Returns POP3_OK, POP3_E_ARG, POP3_E_PROTOCOL (malformed or
+ * unexpected input; sticky), POP3_E_LINE_TOO_LONG (sticky).
+ */
+POP3_API pop3_status pop3_codec_next(pop3_codec *codec,
+                                     pop3_codec_event *event_out,
+                                     const char **data_out, size_t *len_out);
+
+/*
+ * The response code of the last POP3_CODEC_OK or POP3_CODEC_ERR event
+ * (RFC 2449 8), without brackets, e.g. "IN-USE"; an empty span (len 0)
+ * when it had none.  BORROWED as the event's span.  Returns POP3_OK or
+ * POP3_E_ARG.
+ */
+POP3_API pop3_status pop3_codec_resp_code(const pop3_codec *codec,
+                                          const char **data_out,
+                                          size_t *len_out);
+
+/* Bytes fed but not yet turned into events.  After the +OK to STLS this
+ * must be 0: anything else was sent before the handshake and is an
+ * injection attempt (RFC 2595 4). */
+POP3_API size_t pop3_codec_pending(const pop3_codec *codec);
+
+/* Replies expected and not yet complete (the one being read counts). */
+POP3_API size_t pop3_codec_expected(const pop3_codec *codec);
+
+/*
+ * Format one command line, "VERB[ a1[ a2]]\r\n", into line_out (room for
+ * POP3_CODEC_LINE_MAX octets), NUL-terminated; *len_out is its length
+ * without the NUL.  The checks are the client's: `verb` is 1-8 letters
+ * or digits; an argument containing CR or LF, or a line over 255 octets,
+ * is refused.  SASL response lines are not commands: write their base64
+ * and CRLF yourself (base64 holds neither CR nor LF).
+ * a1 may be NULL (no arguments); a2 NULL for one.  Secrets (PASS, APOP)
+ * pass through line_out: wipe it after sending.
+ * Returns POP3_OK or POP3_E_ARG (nothing written then but an empty line).
+ */
+POP3_API pop3_status pop3_codec_format(const char *verb, const char *a1,
+                                       const char *a2, char *line_out,
+                                       size_t *len_out);
+
 #ifdef __cplusplus
 }
 #endif
