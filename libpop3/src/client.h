@@ -41,6 +41,7 @@ typedef struct pop3_batch {
     size_t count;
     size_t sent; /* commands written */
     size_t done; /* replies read */
+    size_t in_flight; /* octets of commands sent, not yet answered */
     char lines[24]; /* TOP's line count, or "" for RETR */
 } pop3_batch;
 
@@ -110,7 +111,12 @@ int pop3__arg_ok(const char *arg);
 pop3_status pop3__send(pop3_client *c, const char *verb, const char *a1,
                        const char *a2, int mask);
 
-/* Send a raw line with its CRLF (trace text given separately). */
+/* Call the trace hook, if any, with one line (without CRLF). */
+void pop3__trace(pop3_client *c, pop3_trace_dir dir, const char *line,
+                 size_t len);
+
+/* Send a raw line with its CRLF (trace text given separately; NULL: the
+ * caller traces it). */
 pop3_status pop3__send_line(pop3_client *c, const char *line, size_t len,
                             const char *trace, size_t trace_len);
 

@@ -1,9 +1,9 @@
 /*
  * Pipelined batches (RFC 2449 6.6): RETR/TOP, DELE and LIST of many
  * messages.  Commands go out ahead of their replies, at most
- * POP3_PIPELINE_WINDOW at a time: the commands in flight are a few
- * hundred bytes, far below any socket buffer, so the client's writes never
- * block while the server's replies wait to be read (the deadlock that a
+ * POP3_PIPELINE_WINDOW octets of them at a time and in one write per
+ * top-up.  That is far below any socket buffer, so the client's writes
+ * never block while the server's replies wait to be read (the deadlock a
  * "write everything, then read" client runs into on large batches).
  */
 #include "client.h"
@@ -12,10 +12,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Commands in flight: a window when the server pipelines, else one. */
-static size_t window(const pop3_client *c)
+/* Octets of commands in flight: a window when the server pipelines,
+ * else 1 (one command at a time).  CAPA is asked for when not yet known. */
+static size_t window(pop3_client *c)
 {
+    if (c->capa_known == POP3_CAPA_UNKNOWN)
+        pop3__capa_fetch(c); /* -ERR: RFC 1939 only, so no pipelining */
     return pop3_has_capa(c, "PIPELINING") ? POP3_PIPELINE_WINDOW : 1;
+}
+
+/* Append "VERB n[ lines]\r\n" to buf at *len (room is checked by the
+ * caller) and trace it; returns its length. */
+static size_t put_command(pop3_client *c, char *buf, size_t *len,
+                          const char *verb, unsigned int msg,
+                          const char *lines)
+{
+    char num[24];
+    size_t start = *len, n;
+
+    n = strlen(verb);
+    memcpy(buf + *len, verb, n);
+    *len += n;
+    buf[(*len)++] = ' ';
+    pop3__utoa(msg, num);
+    n = strlen(num);
+    memcpy(buf + *len, num, n);
+    *len += n;
+    if (lines != NULL && lines[0] != '\0') {
+        buf[(*len)++] = ' ';
+        n = strlen(lines);
+        memcpy(buf + *len, lines, n);
+        *len += n;
+    }
+    pop3__trace(c, POP3_TRACE_SEND, buf + start, *len - start);
+    buf[(*len)++] = '\r';
+    buf[(*len)++] = '\n';
+    return *len - start;
+}
+
+/* Longest command put_command writes: verb, two numbers, spaces, CRLF. */
+#define MAX_BATCH_COMMAND 64
+
+/*
+ * Send commands for msgs[*sent..count) while the octets in flight stay
+ * within the window (one command is always allowed when none is in
+ * flight), all in one write.
+ */
+static pop3_status send_window(pop3_client *c, const char *verb,
+                               const unsigned int *msgs, size_t count,
+                               const char *lines, size_t win, size_t *sent,
+                               size_t *in_flight)
+{
+    char buf[POP3_PIPELINE_WINDOW + MAX_BATCH_COMMAND];
+    size_t len = 0;
+
+    while (*sent < count &&
+           (*in_flight == 0 || *in_flight + MAX_BATCH_COMMAND <= win) &&
+           len + MAX_BATCH_COMMAND <= sizeof buf) {
+        *in_flight += put_command(c, buf, &len, verb, msgs[*sent], lines);
+        (*sent)++;
+    }
+    return len == 0 ? POP3_OK : pop3__send_line(c, buf, len, NULL, 0);
+}
+
+/* Length of the command for one message, to take off the window. */
+static size_t command_length(const char *verb, unsigned int msg,
+                             const char *lines)
+{
+    char num[24];
+    size_t n = strlen(verb) + 1 + strlen(pop3__utoa(msg, num)) + 2;
+    if (lines != NULL && lines[0] != '\0')
+        n += 1 + strlen(lines);
+    return n;
 }
 
 void pop3__batch_clear(pop3_client *c)
@@ -60,6 +128,13 @@ static pop3_status begin_batch(pop3_client *c, const unsigned int *msgs,
         st = copy_msgs(msgs, count, &copy);
     if (st != POP3_OK)
         return pop3__done(c, st);
+    if (c->capa_known == POP3_CAPA_UNKNOWN) {
+        pop3__capa_fetch(c); /* to learn whether the server pipelines */
+        if (c->failed != POP3_OK) {
+            free(copy);
+            return pop3__done(c, c->failed);
+        }
+    }
     pop3__batch_clear(c);
     c->batch.msgs = copy;
     c->batch.count = count;
@@ -86,18 +161,18 @@ pop3_status pop3_top_many_begin(pop3_client *c, const unsigned int *msgs,
 static pop3_status fill(pop3_client *c)
 {
     pop3_batch *b = &c->batch;
-    size_t w = window(c);
 
-    while (b->sent < b->count && b->sent - b->done < w) {
-        char num[24];
-        const char *verb = b->lines[0] ? "TOP" : "RETR";
-        pop3_status st = pop3__send(c, verb, pop3__utoa(b->msgs[b->sent], num),
-                                    b->lines[0] ? b->lines : NULL, 0);
-        if (st != POP3_OK)
-            return st;
-        b->sent++;
-    }
-    return POP3_OK;
+    return send_window(c, b->lines[0] ? "TOP" : "RETR", b->msgs, b->count,
+                       b->lines, window(c), &b->sent, &b->in_flight);
+}
+
+/* The reply for the oldest command in flight is being read. */
+static void answered(pop3_batch *b)
+{
+    size_t n = command_length(b->lines[0] ? "TOP" : "RETR",
+                              b->msgs[b->done], b->lines);
+    b->in_flight = b->in_flight > n ? b->in_flight - n : 0;
+    b->done++;
 }
 
 /* Read and drop the rest of the current body, if one is open. */
@@ -144,7 +219,7 @@ pop3_status pop3_many_next(pop3_client *c, unsigned int *msg_out)
     if (st != POP3_OK)
         return pop3__done(c, st);
     *msg_out = b->msgs[b->done];
-    b->done++;
+    answered(b);
     st = pop3__reply(c, POP3_EXPECT_STATUS_BODY, POP3_E_SERVER, &ev);
     if (st == POP3_OK)
         c->busy = POP3_BUSY_BODY;
@@ -158,7 +233,7 @@ pop3_status pop3__batch_drain(pop3_client *c)
     pop3_status st = skip_body(c);
 
     while (st == POP3_OK && b->done < b->sent) {
-        b->done++;
+        answered(b);
         st = pop3__reply(c, POP3_EXPECT_STATUS_BODY, POP3_E_SERVER, &ev);
         if (st == POP3_OK) {
             c->busy = POP3_BUSY_BODY;
@@ -182,7 +257,7 @@ static pop3_status many_simple(pop3_client *c, const char *verb,
                                const unsigned int *msgs, size_t count,
                                uint64_t *sizes_out, pop3_status *results_out)
 {
-    size_t sent = 0, done = 0, w;
+    size_t sent = 0, done = 0, in_flight = 0, w;
     pop3_status st, overall = POP3_OK;
     unsigned int *check = NULL;
 
@@ -195,24 +270,26 @@ static pop3_status many_simple(pop3_client *c, const char *verb,
     if (st != POP3_OK)
         return pop3__done(c, st);
     w = window(c);
+    if (c->failed != POP3_OK)
+        return pop3__done(c, c->failed);
     while (done < count) {
         pop3_event ev;
-        char num[24];
         pop3_status one;
+        size_t n;
 
-        while (sent < count && sent - done < w) {
-            st = pop3__send(c, verb, pop3__utoa(msgs[sent], num), NULL, 0);
-            if (st != POP3_OK)
-                return pop3__done(c, st);
-            sent++;
-        }
+        st = send_window(c, verb, msgs, count, NULL, w, &sent, &in_flight);
+        if (st != POP3_OK)
+            return pop3__done(c, st);
+        n = command_length(verb, msgs[done], NULL);
+        in_flight = in_flight > n ? in_flight - n : 0;
         one = pop3__reply(c, POP3_EXPECT_STATUS, POP3_E_SERVER, &ev);
         if (c->failed != POP3_OK)
             return pop3__done(c, one);
         if (one == POP3_OK && sizes_out != NULL) {
-            uint64_t n, size;
-            if (pop3_parse_num_size(c->text, strlen(c->text), &n, &size) != 0 ||
-                n != msgs[done])
+            uint64_t num, size;
+            if (pop3_parse_num_size(c->text, strlen(c->text), &num,
+                                    &size) != 0 ||
+                num != msgs[done])
                 return pop3__done(c, pop3__fail(c, POP3_E_PROTOCOL));
             sizes_out[done] = size;
         } else if (sizes_out != NULL) {

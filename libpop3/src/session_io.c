@@ -60,8 +60,8 @@ const char *pop3__utoa(unsigned long long v, char *buf)
     return buf;
 }
 
-static void trace(pop3_client *c, pop3_trace_dir dir, const char *line,
-                  size_t len)
+void pop3__trace(pop3_client *c, pop3_trace_dir dir, const char *line,
+                 size_t len)
 {
     if (c->opts.trace != NULL)
         c->opts.trace(c->opts.trace_ctx, dir, line, len);
@@ -74,7 +74,8 @@ pop3_status pop3__send_line(pop3_client *c, const char *line, size_t len,
 
     if (c->tp.ops == NULL)
         return POP3_E_STATE;
-    trace(c, POP3_TRACE_SEND, trace_text, trace_len);
+    if (trace_text != NULL)
+        pop3__trace(c, POP3_TRACE_SEND, trace_text, trace_len);
     st = c->tp.ops->write(&c->tp, line, len, &c->deadline);
     return st == POP3_OK ? POP3_OK : pop3__fail(c, st);
 }
@@ -145,7 +146,7 @@ pop3_status pop3__event(pop3_client *c, pop3_event *ev)
             return pop3__fail(c, st);
         c->start += used;
         if (ev->type == POP3_EV_STATUS || ev->type == POP3_EV_LINE) {
-            trace(c, POP3_TRACE_RECV, raw, used - 2);
+            pop3__trace(c, POP3_TRACE_RECV, raw, used - 2);
             if (ev->type == POP3_EV_STATUS)
                 keep_status(c, ev);
         }

@@ -174,7 +174,7 @@ static void test_really_pipelined(void)
     CU_ASSERT_FATAL(test_server_prepare(&srv) == 0);
     CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
     c = session();
-    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    /* No pop3_capa() here: the batch asks for CAPA itself. */
     CU_ASSERT(pop3_retr_many_begin(c, msgs, 3) == POP3_OK);
     for (i = 0; i < 3; i++) {
         CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == i + 1);
@@ -187,6 +187,40 @@ static void test_really_pipelined(void)
     test_server_stop(&srv);
 }
 
+/* A server without CAPA gets one command at a time, same results. */
+static void test_no_capa_falls_back(void)
+{
+    static const char *const args[] = {"--user", "alice:secret", "--fault",
+                                       "capa-err", NULL};
+    static const unsigned int msgs[] = {3, 1, 2};
+    char buf[256], want[256], name[16];
+    unsigned int got, i;
+    pop3_status results[3];
+    pop3_client *c;
+
+    CU_ASSERT_FATAL(test_server_prepare(&srv) == 0);
+    for (i = 1; i <= 3; i++) {
+        size_t n = message(i, buf, sizeof buf);
+        snprintf(name, sizeof name, "m%04u", i);
+        test_server_add(&srv, "alice", name, buf, n);
+    }
+    CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
+    c = session();
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 3) == POP3_OK);
+    for (i = 0; i < 3; i++) {
+        CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == msgs[i]);
+        CU_ASSERT(body(c, buf, sizeof buf) ==
+                  (long)message(got, want, sizeof want));
+    }
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    CU_ASSERT(!pop3_has_capa(c, "PIPELINING"));
+    CU_ASSERT(pop3_dele_many(c, msgs, 3, results) == POP3_OK);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_has(&srv, "alice", "m0002"));
+    test_server_stop(&srv);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -194,6 +228,7 @@ int main(void)
         {"-ERR mid-batch, skipped bodies, discard", test_errors_and_skips},
         {"DELE and LIST of many", test_dele_and_list_many},
         {"commands really pipelined", test_really_pipelined},
+        {"no CAPA: one at a time", test_no_capa_falls_back},
         {NULL, NULL}};
     return test_run_suite("pipeline", tests);
 }

@@ -681,14 +681,16 @@ POP3_API const char *pop3_error_detail(const pop3_client *client);
 /* ========================================================================
  * Many messages at once, pipelined (RFC 2449 6.6).
  *
- * When the server lists PIPELINING in CAPA, these send several commands
- * before reading the replies, within a window (POP3_PIPELINE_WINDOW
- * commands in flight) small enough that neither side's buffers can fill
- * and deadlock; otherwise they send one command at a time.  The results
- * are the same either way, and each -ERR is reported against its own
- * message.  While a batch is in progress, other commands get POP3_E_BUSY.
+ * When the server lists PIPELINING in CAPA (asked for first when the
+ * client has not seen a CAPA yet), these send several commands before
+ * reading the replies, within a window (POP3_PIPELINE_WINDOW octets of
+ * commands in flight, a few hundred commands) small enough that neither
+ * side's buffers can fill and deadlock; otherwise they send one command at
+ * a time.  The results are the same either way, and each -ERR is reported
+ * against its own message.  While a batch is in progress, other commands
+ * get POP3_E_BUSY.
  */
-#define POP3_PIPELINE_WINDOW 32
+#define POP3_PIPELINE_WINDOW 4096
 
 /*
  * RETR (or TOP n lines) of `count` messages, in the order given.  The
