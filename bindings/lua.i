@@ -157,6 +157,58 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     SWIG_arg++;
 }
 
+/* ---- pop3_codec, the engine for event loops (pop3.cosocket) ----
+ * Input is any Lua string, binary-safe.  The codec is a userdata freed by
+ * its __gc (see the end of this file), so Lua never frees it twice. */
+%ignore pop3_codec_free;
+%typemap(in, checkfn="lua_isstring") (const char *input, size_t input_len) {
+    size_t n = 0;
+    $1 = (char *)lua_tolstring(L, $input, &n);
+    $2 = n;
+}
+%typemap(in, numinputs=0) pop3_codec **codec_out ($*1_ltype temp) {
+    temp = NULL;
+    $1 = &temp;
+}
+%typemap(argout) pop3_codec **codec_out {
+    if (result == POP3_OK && *$1 != NULL)
+        SWIG_NewPointerObj(L, *$1, $*1_descriptor, 1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+%typemap(in, numinputs=0) size_t *taken_out (size_t temp) {
+    temp = 0;
+    $1 = &temp;
+}
+%typemap(argout) size_t *taken_out {
+    pop3_lua_push_u64(L, (uint64_t)*$1);
+    SWIG_arg++;
+}
+%typemap(in, numinputs=0) pop3_codec_event *event_out ($*1_ltype temp) {
+    temp = POP3_CODEC_NEED_MORE;
+    $1 = &temp;
+}
+%typemap(argout) pop3_codec_event *event_out {
+    lua_pushinteger(L, (lua_Integer)*$1);
+    SWIG_arg++;
+}
+%typemap(in, numinputs=0) (char *line_out, size_t *len_out)
+    (char temp[POP3_CODEC_LINE_MAX], size_t ltemp) {
+    temp[0] = '\0';
+    ltemp = 0;
+    $1 = temp;
+    $2 = &ltemp;
+}
+%typemap(argout) (char *line_out, size_t *len_out) {
+    if (result == POP3_OK)
+        lua_pushlstring(L, $1, *$2);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+    memset($1, 0, POP3_CODEC_LINE_MAX); /* it may have held a password */
+}
+
 %include "pop3_core.i"
 
 /* pop3_client is opaque in C; SWIG sees an empty struct so that it can
@@ -165,4 +217,11 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
 struct pop3_client {};
 %extend pop3_client {
     ~pop3_client() { pop3_client_free($self); }
+}
+
+/* The codec is opaque too: __gc calls pop3_codec_free. */
+%nodefaultctor pop3_codec;
+struct pop3_codec {};
+%extend pop3_codec {
+    ~pop3_codec() { pop3_codec_free($self); }
 }

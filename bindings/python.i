@@ -111,6 +111,71 @@
                              : SWIG_Py_Void());
 }
 
+/* ---- pop3_codec, the engine for event loops (pop3.aio) ----
+ * Its calls never block: keep the GIL.  Input is any bytes-like object,
+ * binary-safe; each output appends one value (None when the call failed,
+ * or when an event has no span). */
+%nothread pop3_codec_new;
+%nothread pop3_codec_free;
+%nothread pop3_codec_expect;
+%nothread pop3_codec_feed;
+%nothread pop3_codec_next;
+%nothread pop3_codec_resp_code;
+%nothread pop3_codec_pending;
+%nothread pop3_codec_expected;
+%nothread pop3_codec_format;
+%typemap(in) (const char *input, size_t input_len)
+    (Py_buffer view, int have_view = 0) {
+    if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) < 0)
+        SWIG_fail;
+    have_view = 1;
+    $1 = (char *)view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (const char *input, size_t input_len) {
+    if (have_view$argnum)
+        PyBuffer_Release(&view$argnum);
+}
+%typemap(in, numinputs=0) pop3_codec **codec_out ($*1_ltype temp) {
+    temp = NULL;
+    $1 = &temp;
+}
+%typemap(argout) pop3_codec **codec_out {
+    /* OWNED: pop3.aio frees it with pop3_codec_free. */
+    $result = SWIG_Python_AppendOutput($result,
+        result == POP3_OK ? SWIG_NewPointerObj(*$1, $*1_descriptor, 0)
+                          : SWIG_Py_Void());
+}
+%typemap(in, numinputs=0) size_t *taken_out (size_t temp) {
+    temp = 0;
+    $1 = &temp;
+}
+%typemap(argout) size_t *taken_out {
+    $result = SWIG_Python_AppendOutput($result,
+        PyLong_FromSize_t(*$1));
+}
+%typemap(in, numinputs=0) pop3_codec_event *event_out ($*1_ltype temp) {
+    temp = POP3_CODEC_NEED_MORE;
+    $1 = &temp;
+}
+%typemap(argout) pop3_codec_event *event_out {
+    $result = SWIG_Python_AppendOutput($result, PyLong_FromLong((long)*$1));
+}
+%typemap(in, numinputs=0) (char *line_out, size_t *len_out)
+    (char temp[POP3_CODEC_LINE_MAX], size_t ltemp) {
+    temp[0] = '\0';
+    ltemp = 0;
+    $1 = temp;
+    $2 = &ltemp;
+}
+%typemap(argout) (char *line_out, size_t *len_out) {
+    $result = SWIG_Python_AppendOutput($result,
+        result == POP3_OK
+            ? PyBytes_FromStringAndSize($1, (Py_ssize_t)*$2)
+            : SWIG_Py_Void());
+    memset($1, 0, POP3_CODEC_LINE_MAX); /* it may have held a password */
+}
+
 %include "pop3_core.i"
 /* The NetX-style API, for pop3.netx. */
 %nothread nxswig_address_set;

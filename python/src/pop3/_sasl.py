@@ -1,0 +1,209 @@
+"""SASL client mechanisms for pop3.aio, sans-I/O: each turns the server's
+challenges into responses and never touches a socket (RFC 4422).
+
+The blocking client uses the C library's SASL; the asyncio client drives
+the engine itself, so it needs these.  Every challenge is checked before
+it is trusted (strict base64, the mechanism's syntax), and SCRAM checks
+the server's signature before the +OK counts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from typing import Dict, Optional
+
+__all__ = ["Mechanism", "make", "SaslError", "SaslServerError", "NAMES"]
+
+
+class SaslError(Exception):
+    """A malformed challenge: the session must end."""
+
+
+class SaslServerError(SaslError):
+    """The server failed to prove itself (SCRAM signature)."""
+
+
+def b64decode(data: bytes) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise SaslError("challenge is not valid base64") from None
+
+
+def b64encode(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+class Mechanism:
+    """One exchange.  `initial()` is the initial response (None: the
+    mechanism waits for the server's first challenge); `step()` answers a
+    decoded challenge; `finish()` is called on +OK and raises when the
+    server has not proved itself."""
+
+    name = ""
+
+    def __init__(self, user: bytes, secret: bytes) -> None:
+        self.user = user
+        self.secret = secret
+
+    def initial(self) -> Optional[bytes]:
+        return None
+
+    def step(self, challenge: bytes) -> bytes:
+        raise SaslError(f"{self.name}: unexpected challenge")
+
+    def finish(self) -> None:
+        return None
+
+
+class Plain(Mechanism):
+    """RFC 4616: authzid empty, then user and password."""
+
+    name = "PLAIN"
+
+    def initial(self) -> Optional[bytes]:
+        return b"\0" + self.user + b"\0" + self.secret
+
+
+class Login(Mechanism):
+    """draft-murchison-sasl-login: the user name, then the password,
+    whatever the prompts say."""
+
+    name = "LOGIN"
+
+    def __init__(self, user: bytes, secret: bytes) -> None:
+        super().__init__(user, secret)
+        self._sent = 0
+
+    def step(self, challenge: bytes) -> bytes:
+        self._sent += 1
+        if self._sent == 1:
+            return self.user
+        if self._sent == 2:
+            return self.secret
+        raise SaslError("LOGIN: more than two challenges")
+
+
+class CramMD5(Mechanism):
+    """RFC 2195: "user hex(HMAC-MD5(secret, challenge))".  HMAC keys over
+    64 octets are hashed first (RFC 2104), which hmac does."""
+
+    name = "CRAM-MD5"
+
+    def __init__(self, user: bytes, secret: bytes) -> None:
+        super().__init__(user, secret)
+        self._done = False
+
+    def step(self, challenge: bytes) -> bytes:
+        if self._done or not challenge.startswith(b"<"):
+            raise SaslError("CRAM-MD5: malformed challenge")
+        self._done = True
+        digest = hmac.new(self.secret, challenge, hashlib.md5).hexdigest()
+        return self.user + b" " + digest.encode()
+
+
+def _saslname(user: bytes) -> bytes:
+    # RFC 5802 5.1: "," and "=" are escaped in user names.
+    return user.replace(b"=", b"=3D").replace(b",", b"=2C")
+
+
+def _attrs(msg: bytes) -> Dict[bytes, bytes]:
+    out: Dict[bytes, bytes] = {}
+    for part in msg.split(b","):
+        if len(part) < 2 or part[1:2] != b"=":
+            raise SaslError("SCRAM: malformed message")
+        out.setdefault(part[:1], part[2:])
+    return out
+
+
+class Scram(Mechanism):
+    """RFC 5802 (SCRAM-SHA-1) and RFC 7677 (SCRAM-SHA-256), without
+    channel binding ("n,,")."""
+
+    def __init__(self, user: bytes, secret: bytes, name: str,
+                 hash_name: str) -> None:
+        super().__init__(user, secret)
+        self.name = name
+        self._hash = hash_name
+        self._nonce = base64.b64encode(secrets.token_bytes(18))
+        self._first_bare = b"n=" + _saslname(user) + b",r=" + self._nonce
+        self._server_sig: Optional[bytes] = None
+        self._stage = 0
+
+    def _hmac(self, key: bytes, msg: bytes) -> bytes:
+        return hmac.new(key, msg, self._hash).digest()
+
+    def initial(self) -> Optional[bytes]:
+        return b"n,," + self._first_bare
+
+    def step(self, challenge: bytes) -> bytes:
+        self._stage += 1
+        if self._stage == 1:
+            return self._final(challenge)
+        if self._stage == 2:
+            attrs = _attrs(challenge)
+            if b"e" in attrs:
+                raise SaslServerError("SCRAM: server error "
+                                      + attrs[b"e"].decode("ascii", "replace"))
+            got = b64decode(attrs.get(b"v", b""))
+            if self._server_sig is None or not hmac.compare_digest(
+                    got, self._server_sig):
+                raise SaslServerError("SCRAM: wrong server signature")
+            self._stage = 3
+            return b""
+        raise SaslError("SCRAM: too many challenges")
+
+    def _final(self, server_first: bytes) -> bytes:
+        attrs = _attrs(server_first)
+        nonce, salt_b64, iters = (attrs.get(b"r"), attrs.get(b"s"),
+                                  attrs.get(b"i"))
+        if nonce is None or salt_b64 is None or iters is None:
+            raise SaslError("SCRAM: malformed server-first-message")
+        if not nonce.startswith(self._nonce) or len(nonce) == len(
+                self._nonce):
+            raise SaslError("SCRAM: server nonce does not extend ours")
+        if not iters.isdigit() or not 1 <= int(iters) <= 10_000_000:
+            raise SaslError("SCRAM: bad iteration count")
+        salted = hashlib.pbkdf2_hmac(self._hash, self.secret,
+                                     b64decode(salt_b64), int(iters))
+        without_proof = b"c=biws,r=" + nonce
+        auth_msg = self._first_bare + b"," + server_first + b"," + \
+            without_proof
+        client_key = self._hmac(salted, b"Client Key")
+        stored = hashlib.new(self._hash, client_key).digest()
+        sig = self._hmac(stored, auth_msg)
+        proof = bytes(a ^ b for a, b in zip(client_key, sig))
+        self._server_sig = self._hmac(self._hmac(salted, b"Server Key"),
+                                      auth_msg)
+        return without_proof + b",p=" + base64.b64encode(proof)
+
+    def finish(self) -> None:
+        if self._stage != 3:
+            raise SaslServerError("SCRAM: +OK without the server's "
+                                  "signature")
+
+
+NAMES = ("SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN")
+"""Mechanisms available, strongest first."""
+
+REVEALS_SECRET = ("PLAIN", "LOGIN")
+
+
+def make(name: str, user: bytes, secret: bytes) -> Optional[Mechanism]:
+    """The mechanism called `name` (any case), or None when unknown."""
+    name = name.upper()
+    if name == "PLAIN":
+        return Plain(user, secret)
+    if name == "LOGIN":
+        return Login(user, secret)
+    if name == "CRAM-MD5":
+        return CramMD5(user, secret)
+    if name == "SCRAM-SHA-1":
+        return Scram(user, secret, name, "sha1")
+    if name == "SCRAM-SHA-256":
+        return Scram(user, secret, name, "sha256")
+    return None

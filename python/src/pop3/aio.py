@@ -1,0 +1,888 @@
+"""pop3.aio: the POP3 client for asyncio.
+
+The same methods as :class:`pop3.Client`, as coroutines, over asyncio
+streams: many sessions run concurrently in one thread.  The C library's
+protocol engine (``pop3_codec``) parses every reply; this module only
+moves the bytes::
+
+    import asyncio, pop3.aio
+
+    async def main():
+        async with pop3.aio.Client("mail.example.org", tls="implicit") as c:
+            await c.login("alice", "secret")
+            for n in await c.list():
+                async for chunk in c.retrieve(n):
+                    ...
+
+    asyncio.run(main())
+
+Leaving ``async with`` normally sends QUIT (committing deletions).  An
+exception, a timeout or a cancellation only drops the connection: the
+server then deletes nothing.  TLS uses asyncio's own SSL support with a
+verifying context by default; STLS upgrades with ``start_tls``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.message
+import email.parser
+import email.policy
+import re
+import ssl
+from types import TracebackType
+from typing import (Any, AsyncIterator, Callable, Dict, List, Optional,
+                    Tuple, Type, Union)
+
+from . import _pop3 as _c
+from . import _sasl
+from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
+from ._errors import Error, ProtocolError, make_error
+
+__all__ = ["Client", "Body"]
+
+_STATUS = _c.POP3_CODEC_STATUS
+_LISTING = _c.POP3_CODEC_LISTING
+_BODY = _c.POP3_CODEC_BODY
+_SASL = _c.POP3_CODEC_SASL
+
+# Failures after which the session cannot go on (the C client's rule).
+_FATAL = (_c.POP3_FAMILY_PROTOCOL, _c.POP3_FAMILY_IO,
+          _c.POP3_FAMILY_TIMEOUT, _c.POP3_FAMILY_TLS)
+
+# RFC 2449 8.1, RFC 3206: what a response code tells the caller.
+_CODES = {"IN-USE": _c.POP3_E_IN_USE, "LOGIN-DELAY": _c.POP3_E_LOGIN_DELAY,
+          "SYS/TEMP": _c.POP3_E_SYS_TEMP, "SYS/PERM": _c.POP3_E_SYS_PERM,
+          "AUTH": _c.POP3_E_AUTH}
+
+_NUM_SIZE = re.compile(rb"(\d{1,20}) (\d{1,20})(?: .*)?\Z", re.S)
+_NUM_UID = re.compile(rb"(\d{1,20}) ([\x21-\x7e]{1,70})\Z")
+_STAMP = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>")
+
+_U64 = 2**64 - 1
+_MAX_MSG = 0xFFFFFFFF
+
+
+def _num_size(text: bytes) -> Optional[Tuple[int, int]]:
+    m = _NUM_SIZE.match(text)
+    if not m or int(m[1]) > _U64 or int(m[2]) > _U64:
+        return None
+    return int(m[1]), int(m[2])
+
+
+def _num_uid(text: bytes) -> Optional[Tuple[int, str]]:
+    m = _NUM_UID.match(text)
+    if not m or not 1 <= int(m[1]) <= _MAX_MSG:
+        return None
+    return int(m[1]), m[2].decode("ascii")
+
+
+def _bytes(value: StrOrBytes) -> bytes:
+    return value.encode("utf-8", "surrogateescape") if isinstance(
+        value, str) else bytes(value)
+
+
+def _text(data: Optional[bytes]) -> str:
+    return (data or b"").decode("utf-8", "surrogateescape")
+
+
+class Body(AsyncIterator[bytes]):
+    """A message being read (from :meth:`Client.retrieve` or
+    :meth:`Client.top`), as an async iterator of ``bytes`` chunks:
+    dot-unstuffed, CRLF line ends kept, chunks following the reads.  The
+    command goes out on the first ``__anext__``.  While it is being read
+    the client refuses other commands (:class:`pop3.BusyError`): iterate
+    to the end, or ``await body.aclose()`` to read and drop the rest."""
+
+    def __init__(self, client: "Client", op: str, verb: str,
+                 args: Tuple[str, ...]) -> None:
+        self._client = client
+        self._op = op
+        self._verb = verb
+        self._args = args
+        self._started = False
+        self._done = False
+
+    def __aiter__(self) -> "Body":
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._done:
+            raise StopAsyncIteration
+        c = self._client
+        try:
+            chunk = await c._run(self._op, self._step)
+        except BaseException:
+            self._done = True
+            if c._body is self:
+                c._body = None
+            raise
+        if chunk is None:
+            self._done = True
+            raise StopAsyncIteration
+        return chunk
+
+    async def _step(self) -> Optional[bytes]:
+        c = self._client
+        if not self._started:
+            if c._body is not None:
+                raise c._local(_c.POP3_E_BUSY, self._op)
+            c._need(self._op, State.TRANSACTION)
+            self._started = True
+            await c._send(self._verb, *self._args, expect=_BODY)
+            await c._status(self._op)
+            c._body = self
+        elif c._body is not self:
+            raise c._local(_c.POP3_E_STATE, self._op,
+                           "the body was abandoned")
+        ev, data = await c._event()
+        if ev == _c.POP3_CODEC_CHUNK:
+            return data
+        if ev != _c.POP3_CODEC_END:
+            raise c._local(_c.POP3_E_PROTOCOL, self._op)
+        c._body = None
+        return None
+
+    async def aclose(self) -> None:
+        """Read and drop the rest, so the client can go on."""
+        if self._done:
+            return
+        self._done = True
+        c = self._client
+        if not self._started or c._body is not self:
+            return
+        await c._run(self._op, self._drain)
+
+    async def _drain(self) -> None:
+        c = self._client
+        while (await c._event())[0] != _c.POP3_CODEC_END:
+            pass
+        c._body = None
+
+    async def read(self) -> bytes:
+        """The whole body at once."""
+        return b"".join([chunk async for chunk in self])
+
+
+class Client:
+    """One POP3 session on asyncio (see the module's doc).
+
+    ``Client(host)`` connects in ``async with``; ``Client()`` waits for
+    :meth:`connect`.  The arguments are those of :class:`pop3.Client`,
+    plus:
+
+    Args:
+        ssl_context: an :class:`ssl.SSLContext` to use instead of the one
+            built from `verify`, `ca_file`, `ca_path`, `cert_file` and
+            `key_file` (which verifies, with TLS 1.2 at least).
+        allow_cleartext: let :meth:`authenticate` reveal the password
+            (USER/PASS, PLAIN, LOGIN) without TLS also when `tls` is not
+            ``"none"``.
+
+    `timeout` bounds each operation (each chunk of a body); on expiry
+    :class:`pop3.TimeoutError` is raised and the connection dropped,
+    without QUIT.  Cancelling a task in the middle of a call does the
+    same, so the maildrop is never changed by an interrupted session.
+    """
+
+    def __init__(self, host: Optional[str] = None,
+                 port: Optional[int] = None, *,
+                 tls: Union[TLS, str] = TLS.DEFAULT,
+                 timeout: Optional[float] = None,
+                 connect_timeout: Optional[float] = None,
+                 verify: bool = True,
+                 ca_file: Optional[str] = None,
+                 ca_path: Optional[str] = None,
+                 cert_file: Optional[str] = None,
+                 key_file: Optional[str] = None,
+                 server_name: Optional[str] = None,
+                 ssl_context: Optional[ssl.SSLContext] = None,
+                 trace: Optional[Callable[[str, str], Any]] = None,
+                 max_line: Optional[int] = None,
+                 buffer_size: Optional[int] = None,
+                 allow_cleartext: bool = False) -> None:
+        self.tls = _tls_mode(tls)
+        self._host, self._port = host, port
+        self._timeout = _seconds("timeout", timeout, 60.0)
+        self._connect_timeout = _seconds(
+            "connect_timeout", connect_timeout,
+            self._timeout if timeout is not None else 30.0)
+        self._verify = verify
+        self._files = (ca_file, ca_path, cert_file, key_file)
+        self._server_name = server_name
+        self._ssl_context = ssl_context
+        if trace is not None and not callable(trace):
+            raise TypeError("trace must be callable")
+        self._trace = trace
+        self._max_line = _size("max_line", max_line, 512)
+        self._buffer_size = _size("buffer_size", buffer_size, 65536)
+        if self._max_line < 64 or self._buffer_size < 2 * self._max_line:
+            raise make_error(_c.POP3_E_ARG, "Client",
+                             detail="max_line at least 64, buffer_size at "
+                                    "least 2 * max_line")
+        self._allow_cleartext = allow_cleartext
+        self._lock = asyncio.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._reader: Optional[asyncio.StreamReader] = None
+        self._writer: Optional[asyncio.StreamWriter] = None
+        self._codec: Any = None
+        self._rest = memoryview(b"")
+        self._state = State.DISCONNECTED
+        self._failed: Optional[int] = None
+        self._body: Optional[Body] = None
+        self._greeting = ""
+        self._stamp: Optional[str] = None
+        self._text = ""
+        self._code = ""
+        self._capa: Optional[List[str]] = None
+        self._is_tls = False
+        self._auth_used: Optional[str] = None
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _local(self, status: int, op: str,
+               detail: Optional[str] = None) -> Error:
+        if status == _c.POP3_E_BUSY and detail is None:
+            detail = ("a message is being read: finish it or call its "
+                      "aclose()")
+        return make_error(status, op, detail=detail)
+
+    def _need(self, op: str, *states: State) -> None:
+        if self._state not in states:
+            raise self._local(_c.POP3_E_STATE, op)
+
+    async def _run(self, op: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one exchange: one at a time per client, under the
+        timeout; a failure that leaves the session in an unknown place
+        (protocol, network, TLS, timeout, cancellation) drops the
+        connection without QUIT."""
+        async with self._lock:
+            if self._failed is not None:
+                raise self._local(self._failed, op,
+                                  "the session has failed: close() it")
+            try:
+                async with asyncio.timeout(self._timeout):
+                    return await fn(*args)
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    self._fail(e.status)
+                raise
+            except TimeoutError:
+                self._fail(_c.POP3_E_TIMEOUT)
+                raise make_error(_c.POP3_E_TIMEOUT, op) from None
+            except ssl.SSLCertVerificationError as e:
+                self._fail(_c.POP3_E_CERT)
+                raise make_error(_c.POP3_E_CERT, op,
+                                 detail=e.verify_message) from e
+            except ssl.SSLError as e:
+                self._fail(_c.POP3_E_TLS)
+                raise make_error(_c.POP3_E_TLS, op, detail=str(e)) from e
+            except OSError as e:
+                self._fail(_c.POP3_E_IO)
+                raise make_error(_c.POP3_E_IO, op, detail=str(e)) from e
+            except BaseException:
+                # Cancelled (or worse) mid-exchange: nobody knows where
+                # the reply stands, so drop the connection, never QUIT.
+                self._fail(_c.POP3_E_IO)
+                raise
+
+    def _fail(self, status: int) -> None:
+        self._abort()
+        self._failed = status
+
+    def _abort(self) -> None:
+        if self._writer is not None:
+            transport = self._writer.transport
+            transport.abort()  # no QUIT, no waiting
+        if self._codec is not None:
+            _c.pop3_codec_free(self._codec)
+        failed = self._failed
+        self._reset()
+        self._failed = failed
+
+    def __del__(self) -> None:
+        codec = getattr(self, "_codec", None)
+        if codec is not None and _c is not None:
+            _c.pop3_codec_free(codec)
+            self._codec = None
+
+    async def _send(self, verb: str, *args: Any, expect: int,
+                    mask: int = 0) -> None:
+        """Format and send one command (the C library's CR/LF checks);
+        the reply `expect`ed is queued before the bytes leave."""
+        full = list(args) + [None] * (2 - len(args))
+        st, line = _c.pop3_codec_format(verb, full[0], full[1])
+        if st != _c.POP3_OK:
+            raise self._local(st, verb.lower(), "argument refused; "
+                              "nothing was sent")
+        if self._trace is not None:
+            shown = line[:-2].decode("utf-8", "surrogateescape")
+            if mask:
+                shown = " ".join(shown.split(" ")[:mask]) + " ****"
+            self._trace("send", shown)
+        await self._write(line, expect)
+
+    async def _write(self, line: bytes, expect: int) -> None:
+        st = _c.pop3_codec_expect(self._codec, expect)
+        if st != _c.POP3_OK:
+            raise self._local(st, "send")
+        assert self._writer is not None
+        self._writer.write(line)
+        await self._writer.drain()
+
+    async def _event(self) -> Tuple[int, Optional[bytes]]:
+        """The next event from the engine, reading as needed."""
+        codec = self._codec
+        while True:
+            st, ev, data = _c.pop3_codec_next(codec)
+            if st != _c.POP3_OK:
+                raise self._local(st, "read")
+            if ev != _c.POP3_CODEC_NEED_MORE:
+                if ev == _c.POP3_CODEC_LINE and self._trace is not None:
+                    self._trace("recv", _text(data))
+                return ev, data
+            if not self._rest:
+                assert self._reader is not None
+                got = await self._reader.read(self._buffer_size)
+                if not got:
+                    raise self._local(_c.POP3_E_EOF, "read")
+                self._rest = memoryview(got)
+            st, taken = _c.pop3_codec_feed(codec, self._rest)
+            if st != _c.POP3_OK:
+                raise self._local(st, "read")
+            self._rest = self._rest[taken:]
+
+    async def _status(self, op: str, err: int = _c.POP3_E_SERVER,
+                      cont: bool = False) -> Tuple[int, bytes]:
+        """Read a status line; raise for -ERR (mapped through its
+        response code).  Returns (event, text)."""
+        ev, data = await self._event()
+        if ev not in (_c.POP3_CODEC_OK, _c.POP3_CODEC_ERR,
+                      _c.POP3_CODEC_CONT):
+            raise self._local(_c.POP3_E_PROTOCOL, op)
+        data = data or b""
+        if ev != _c.POP3_CODEC_CONT:
+            st, code = _c.pop3_codec_resp_code(self._codec)
+            self._code = _text(code)
+            self._text = _text(data)
+            if self._trace is not None:
+                sign = "+OK" if ev == _c.POP3_CODEC_OK else "-ERR"
+                code_part = f" [{self._code}]" if self._code else ""
+                self._trace("recv", f"{sign}{code_part} {self._text}".rstrip())
+        if ev == _c.POP3_CODEC_ERR:
+            status = _CODES.get(self._code.upper(), err)
+            if status == _c.POP3_E_AUTH and err == _c.POP3_E_SERVER:
+                status = _c.POP3_E_SERVER
+            raise make_error(status, op, self._text, self._code)
+        if ev == _c.POP3_CODEC_CONT and not cont:
+            raise self._local(_c.POP3_E_PROTOCOL, op)
+        return ev, data
+
+    def _ssl(self) -> ssl.SSLContext:
+        if self._ssl_context is not None:
+            return self._ssl_context
+        ca_file, ca_path, cert_file, key_file = self._files
+        ctx = ssl.create_default_context(cafile=ca_file, capath=ca_path)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if cert_file:
+            ctx.load_cert_chain(cert_file, key_file)
+        if not self._verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        self._ssl_context = ctx
+        return ctx
+
+    # -- connection ----------------------------------------------------------
+
+    async def connect(self, host: str, port: Optional[int] = None) -> str:
+        """Connect, shake hands (implicit TLS, or STLS when required or
+        offered), read the greeting; return its text."""
+        if not isinstance(host, str):
+            raise TypeError(f"host must be a str, not {type(host).__name__}")
+        if port is not None and (isinstance(port, bool)
+                                 or not isinstance(port, int)):
+            raise TypeError("port must be an int")
+        if port is not None and not 0 <= port <= 65535:
+            raise make_error(_c.POP3_E_ARG, "connect",
+                             detail=f"port {port} out of range")
+        if self._state is not State.DISCONNECTED:
+            raise self._local(_c.POP3_E_STATE, "connect")
+        self._failed = None  # a failed session was dropped: start anew
+        return await self._run("connect", self._connect, host, port)
+
+    async def _connect(self, host: str, port: Optional[int]) -> str:
+        mode = self.tls
+        if mode is TLS.DEFAULT:
+            mode = TLS.IMPLICIT if port == 995 else TLS.STLS
+        if not port:
+            port = 995 if mode is TLS.IMPLICIT else 110
+        name = self._server_name or host
+        st, codec = _c.pop3_codec_new(self._max_line, self._buffer_size)
+        if st != _c.POP3_OK:
+            raise self._local(st, "connect")
+        self._codec = codec
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                if mode is TLS.IMPLICIT:
+                    self._reader, self._writer = await asyncio.open_connection(
+                        host, port, ssl=self._ssl(), server_hostname=name,
+                        limit=self._buffer_size)
+                    self._is_tls = True
+                else:
+                    self._reader, self._writer = await asyncio.open_connection(
+                        host, port, limit=self._buffer_size)
+        except TimeoutError:
+            raise make_error(_c.POP3_E_TIMEOUT, "connect") from None
+        except (ssl.SSLError, ssl.CertificateError):
+            raise
+        except OSError as e:
+            raise make_error(_c.POP3_E_CONNECT, "connect",
+                             detail=str(e)) from e
+        _c.pop3_codec_expect(self._codec, _STATUS)
+        _, text = await self._status("connect")
+        self._greeting = _text(text)
+        m = _STAMP.search(self._greeting)
+        self._stamp = m[0] if m and len(m[0]) <= 255 else None
+        self._state = State.AUTHORIZATION
+        if mode in (TLS.STLS, TLS.STLS_IF_OFFERED):
+            try:
+                await self._read_capa("connect")
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+            if self._capa is not None and "STLS" in self._capa_names():
+                await self._stls("connect", name)
+            elif mode is TLS.STLS:
+                raise make_error(_c.POP3_E_TLS_UNAVAILABLE, "connect",
+                                 detail="the server offers no STLS")
+        return self._greeting
+
+    async def _stls(self, op: str, name: str) -> None:
+        await self._send("STLS", expect=_STATUS)
+        try:
+            await self._status(op)
+        except Error as e:
+            if e.status == _c.POP3_E_SERVER:
+                raise make_error(_c.POP3_E_TLS_UNAVAILABLE, op,
+                                 e.server_text, e.resp_code) from None
+            raise
+        # RFC 2595 4: whatever came with the +OK was sent before TLS and
+        # cannot be trusted (response injection).  StreamReader has no
+        # public way to ask whether it holds bytes: look at its buffer.
+        buffered = getattr(self._reader, "_buffer", b"")
+        if _c.pop3_codec_pending(self._codec) or self._rest or buffered:
+            raise self._local(_c.POP3_E_PROTOCOL, op,
+                              "data after the +OK to STLS")
+        assert self._writer is not None
+        await self._writer.start_tls(self._ssl(), server_hostname=name)
+        self._is_tls = True
+        await self._read_capa(op)
+
+    async def stls(self) -> None:
+        """STLS on a cleartext session (after ``tls="none"``)."""
+        async def go() -> None:
+            self._need("stls", State.AUTHORIZATION)
+            if self._is_tls:
+                raise self._local(_c.POP3_E_STATE, "stls",
+                                  "TLS is already on")
+            await self._stls("stls", self._server_name or self._host or "")
+        await self._run("stls", go)
+
+    async def close(self) -> None:
+        """Drop the connection WITHOUT QUIT: nothing is deleted."""
+        writer = self._writer
+        self._failed = None
+        self._abort()
+        self._failed = None
+        if writer is not None:
+            try:
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            except (OSError, TimeoutError, ssl.SSLError):
+                pass
+
+    async def quit(self) -> None:
+        """QUIT: end the session; after login, commit the deletions."""
+        async def go() -> None:
+            self._need("quit", State.AUTHORIZATION, State.TRANSACTION)
+            if self._body is not None:
+                raise self._local(_c.POP3_E_BUSY, "quit")
+            after = State.UPDATE if self._state is State.TRANSACTION \
+                else State.DISCONNECTED
+            self._state = after
+            await self._send("QUIT", expect=_STATUS)
+            await self._status("quit")
+        try:
+            await self._run("quit", go)
+        finally:
+            if self._failed is None:
+                state = self._state
+                await self.close()
+                self._state = state if state is State.UPDATE else \
+                    State.DISCONNECTED
+
+    async def __aenter__(self) -> "Client":
+        if self._host is not None and self._state is State.DISCONNECTED:
+            await self.connect(self._host, self._port)
+        return self
+
+    async def __aexit__(self, exc_type: Optional[Type[BaseException]],
+                        exc: Optional[BaseException],
+                        tb: Optional[TracebackType]) -> None:
+        if exc_type is not None:
+            await self.close()  # no QUIT: nothing gets deleted
+            return
+        if self._state is State.TRANSACTION:
+            if self._body is not None:
+                await self._body.aclose()
+            await self.quit()
+        elif self._state is State.AUTHORIZATION:
+            try:
+                await self.quit()
+            except Error:
+                await self.close()
+        else:
+            await self.close()
+
+    def __repr__(self) -> str:
+        return f"<pop3.aio.Client state={self._state.name}>"
+
+    # -- what the client knows -------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def greeting(self) -> str:
+        return self._greeting
+
+    @property
+    def apop_timestamp(self) -> Optional[str]:
+        return self._stamp
+
+    @property
+    def server_text(self) -> str:
+        return self._text
+
+    @property
+    def resp_code(self) -> str:
+        return self._code
+
+    @property
+    def is_tls(self) -> bool:
+        return self._is_tls
+
+    @property
+    def auth_used(self) -> Optional[str]:
+        """The method of the last login attempt ("USER", "APOP",
+        "SCRAM-SHA-256", ...)."""
+        return self._auth_used
+
+    # -- authorization -------------------------------------------------------
+
+    def _auth_err(self) -> int:
+        # RFC 3206: with AUTH-RESP-CODE a -ERR without [AUTH] is no
+        # credentials problem.
+        if self._capa is not None and "AUTH-RESP-CODE" in self._capa_names():
+            return _c.POP3_E_SERVER
+        return _c.POP3_E_AUTH
+
+    async def _logged_in(self) -> None:
+        self._state = State.TRANSACTION
+        if self._capa is not None:
+            try:
+                await self._read_capa("login")
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+
+    async def login(self, user: StrOrBytes, password: StrOrBytes) -> None:
+        """USER and PASS."""
+        user, password = _wire("user", user), _wire("password", password)
+
+        async def go() -> None:
+            self._need("login", State.AUTHORIZATION)
+            self._auth_used = "USER"
+            await self._send("USER", user, expect=_STATUS)
+            await self._status("login", self._auth_err())
+            await self._send("PASS", password, expect=_STATUS, mask=1)
+            await self._status("login", self._auth_err())
+            await self._logged_in()
+        await self._run("login", go)
+
+    async def apop(self, user: StrOrBytes, secret: StrOrBytes) -> None:
+        """APOP: the secret never crosses the wire."""
+        user, secret = _wire("user", user), _wire("secret", secret)
+
+        async def go() -> None:
+            self._need("apop", State.AUTHORIZATION)
+            if self._stamp is None:
+                raise make_error(_c.POP3_E_AUTH_UNAVAILABLE, "apop",
+                                 detail="the greeting has no timestamp")
+            st, digest = _c.pop3_apop_digest(self._stamp, secret)
+            if st != _c.POP3_OK:
+                raise self._local(st, "apop")
+            self._auth_used = "APOP"
+            await self._send("APOP", user, digest, expect=_STATUS, mask=2)
+            await self._status("apop", self._auth_err())
+            await self._logged_in()
+        await self._run("apop", go)
+
+    async def auth(self, mechanism: str, user: StrOrBytes,
+                   password: StrOrBytes) -> None:
+        """SASL AUTH (RFC 5034): SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5,
+        PLAIN or LOGIN."""
+        if not isinstance(mechanism, str):
+            raise TypeError("mechanism must be a str")
+        _wire("mechanism", mechanism)
+        user, password = _wire("user", user), _wire("password", password)
+        mech = _sasl.make(mechanism, _bytes(user), _bytes(password))
+        if mech is None:
+            raise make_error(_c.POP3_E_UNSUPPORTED, "auth",
+                             detail=f"pop3.aio has no {mechanism}")
+
+        async def go() -> None:
+            self._need("auth", State.AUTHORIZATION)
+            await self._sasl(mech)
+            await self._logged_in()
+        await self._run("auth", go)
+
+    async def _sasl(self, mech: _sasl.Mechanism) -> None:
+        self._auth_used = mech.name
+        first = mech.initial()
+        ir = None
+        if first is not None:
+            ir = _sasl.b64encode(first).decode("ascii") or "="
+            if len("AUTH ") + len(mech.name) + 1 + len(ir) + 2 > 255:
+                ir = None  # RFC 5034 4: send it after an empty challenge
+        args = (mech.name, ir) if ir else (mech.name,)
+        await self._send("AUTH", *args, expect=_SASL, mask=2 if ir else 0)
+        sent_first = ir is not None
+        err = self._auth_err()
+        try:
+            while True:
+                ev, data = await self._status("auth", err, cont=True)
+                if ev == _c.POP3_CODEC_OK:
+                    mech.finish()
+                    return
+                challenge = _sasl.b64decode(data.strip())
+                if not sent_first and first is not None:
+                    if challenge:
+                        raise _sasl.SaslError("expected an empty challenge")
+                    response, sent_first = first, True
+                else:
+                    response = mech.step(challenge)
+                if self._trace is not None:
+                    self._trace("send", "****")
+                await self._write(_sasl.b64encode(response) + b"\r\n",
+                                  _SASL)
+        except _sasl.SaslServerError as e:
+            raise make_error(_c.POP3_E_AUTH_SERVER, "auth",
+                             detail=str(e)) from None
+        except _sasl.SaslError as e:
+            raise make_error(_c.POP3_E_PROTOCOL, "auth",
+                             detail=str(e)) from None
+
+    async def authenticate(self, user: StrOrBytes,
+                           password: StrOrBytes) -> None:
+        """Log in with the strongest method both sides support (as
+        :meth:`pop3.Client.authenticate`): SASL SCRAM-SHA-256,
+        SCRAM-SHA-1, CRAM-MD5, then APOP, then PLAIN, LOGIN and
+        USER/PASS -- the last three only under TLS or where cleartext was
+        chosen (``tls="none"`` or ``allow_cleartext``)."""
+        user, password = _wire("user", user), _wire("password", password)
+        if self._capa is None and self._state is State.AUTHORIZATION:
+            try:
+                await self._run("authenticate", self._read_capa, "authenticate")
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+        cleartext_ok = (self._is_tls or self.tls is TLS.NONE
+                        or self._allow_cleartext)
+        caps = self._capa_args()
+        sasl = [m.upper() for m in caps.get("SASL", [])]
+        for name in _sasl.NAMES:
+            if name not in _sasl.REVEALS_SECRET and name in sasl:
+                return await self.auth(name, user, password)
+        reveal = [n for n in _sasl.REVEALS_SECRET
+                  if n in sasl] if cleartext_ok else []
+        # Under TLS PLAIN is as safe as APOP and needs no MD5; without
+        # TLS, APOP keeps the secret off the wire.
+        if reveal and self._is_tls:
+            return await self.auth(reveal[0], user, password)
+        if self._stamp is not None:
+            return await self.apop(user, password)
+        if reveal:
+            return await self.auth(reveal[0], user, password)
+        if cleartext_ok and (self._capa is None or "USER" in caps):
+            return await self.login(user, password)
+        raise make_error(_c.POP3_E_AUTH_UNAVAILABLE, "authenticate",
+                         detail="no method both sides support"
+                         + ("" if cleartext_ok else
+                            " without revealing the password"))
+
+    # -- capabilities ---------------------------------------------------------
+
+    async def _read_capa(self, op: str) -> None:
+        self._capa = None
+        await self._send("CAPA", expect=_LISTING)
+        await self._status(op)
+        lines = []
+        while True:
+            ev, data = await self._event()
+            if ev == _c.POP3_CODEC_END:
+                break
+            if len(lines) < 128 and data and data.split():
+                lines.append(_text(data))
+        self._capa = lines
+
+    def _capa_names(self) -> List[str]:
+        return [line.split()[0].upper() for line in self._capa or []]
+
+    def _capa_args(self) -> Dict[str, List[str]]:
+        caps: Dict[str, List[str]] = {}
+        for line in self._capa or []:
+            name, *args = line.split()
+            caps[name.upper()] = args
+        return caps
+
+    async def capabilities(self) -> Dict[str, List[str]]:
+        """CAPA (RFC 2449): ``{NAME: [arguments]}``."""
+        async def go() -> None:
+            self._need("capabilities", State.AUTHORIZATION,
+                       State.TRANSACTION)
+            await self._read_capa("capabilities")
+        await self._run("capabilities", go)
+        return self._capa_args()
+
+    # -- transaction ---------------------------------------------------------
+
+    async def _simple(self, op: str, verb: str, *args: str) -> bytes:
+        async def go() -> bytes:
+            self._need(op, State.TRANSACTION)
+            if self._body is not None:
+                raise self._local(_c.POP3_E_BUSY, op)
+            await self._send(verb, *args, expect=_STATUS)
+            return (await self._status(op))[1]
+        result: bytes = await self._run(op, go)
+        return result
+
+    async def stat(self) -> Stat:
+        """STAT: the number of messages and their total size."""
+        parsed = _num_size(await self._simple("stat", "STAT"))
+        if parsed is None:
+            self._fail(_c.POP3_E_PROTOCOL)
+            raise self._local(_c.POP3_E_PROTOCOL, "stat")
+        return Stat(*parsed)
+
+    async def list(self, n: Optional[int] = None
+                   ) -> Union[int, Dict[int, int]]:
+        """LIST: ``{number: size}``, or with `n` the size of message n."""
+        if n is not None:
+            parsed = _num_size(await self._simple("list", "LIST",
+                                                  str(_msg(n))))
+            if parsed is None or parsed[0] != n:
+                self._fail(_c.POP3_E_PROTOCOL)
+                raise self._local(_c.POP3_E_PROTOCOL, "list")
+            return parsed[1]
+        return await self._listing("list", "LIST", _num_size)
+
+    async def uidl(self, n: Optional[int] = None
+                   ) -> Union[str, Dict[int, str]]:
+        """UIDL: ``{number: unique id}``, or with `n` the id of message
+        n."""
+        if n is not None:
+            parsed = _num_uid(await self._simple("uidl", "UIDL",
+                                                 str(_msg(n))))
+            if parsed is None or parsed[0] != n:
+                self._fail(_c.POP3_E_PROTOCOL)
+                raise self._local(_c.POP3_E_PROTOCOL, "uidl")
+            return parsed[1]
+        return await self._listing("uidl", "UIDL", _num_uid)
+
+    async def _listing(self, op: str, verb: str,
+                       parse: Callable[[bytes], Any]) -> Dict[int, Any]:
+        async def go() -> Tuple[Dict[int, Any], int]:
+            self._need(op, State.TRANSACTION)
+            if self._body is not None:
+                raise self._local(_c.POP3_E_BUSY, op)
+            await self._send(verb, expect=_LISTING)
+            await self._status(op)
+            result: Dict[int, Any] = {}
+            bad = 0
+            while True:
+                ev, data = await self._event()
+                if ev == _c.POP3_CODEC_END:
+                    return result, bad
+                item = parse(data or b"")
+                if item is None or not 1 <= item[0] <= _MAX_MSG:
+                    bad += 1  # one malformed line; the listing goes on
+                else:
+                    result[item[0]] = item[1]
+        result, bad = await self._run(op, go)
+        if bad:
+            err = make_error(_c.POP3_E_PROTOCOL, op,
+                             detail=f"{bad} malformed line(s) in the "
+                                    f"listing; .partial has the others")
+            assert isinstance(err, ProtocolError)
+            err.partial = result
+            raise err
+        return result
+
+    def retrieve(self, n: int) -> Body:
+        """RETR n: ``async for chunk in client.retrieve(n)``."""
+        return Body(self, "retrieve", "RETR", (str(_msg(n)),))
+
+    def top(self, n: int, lines: int) -> Body:
+        """TOP n lines: the headers and the first `lines` body lines."""
+        if isinstance(lines, bool) or not isinstance(lines, int):
+            raise TypeError("lines must be an int")
+        if not 0 <= lines <= 0xFFFFFFFF:
+            raise make_error(_c.POP3_E_ARG, "top",
+                             detail=f"lines={lines}: out of range")
+        return Body(self, "top", "TOP", (str(_msg(n)), str(lines)))
+
+    async def read_message(self, n: int) -> email.message.EmailMessage:
+        """RETR n, parsed (``email.policy.default``)."""
+        parser = email.parser.BytesFeedParser(policy=email.policy.default)
+        async for chunk in self.retrieve(n):
+            parser.feed(chunk)
+        msg = parser.close()
+        assert isinstance(msg, email.message.EmailMessage)
+        return msg
+
+    async def delete(self, n: int) -> None:
+        """DELE n: marked now, committed only by :meth:`quit`."""
+        await self._simple("delete", "DELE", str(_msg(n)))
+
+    async def noop(self) -> None:
+        """NOOP."""
+        await self._simple("noop", "NOOP")
+
+    async def reset(self) -> None:
+        """RSET: unmark every message marked for deletion."""
+        await self._simple("reset", "RSET")
+
+
+def _seconds(name: str, value: Optional[float], default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds")
+    if not 0 < value <= 2_000_000:
+        raise make_error(_c.POP3_E_ARG, "Client",
+                         detail=f"{name}={value!r}: must be above 0")
+    return float(value)
+
+
+def _size(name: str, value: Optional[int], default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int")
+    if not 0 < value < 2**31:
+        raise make_error(_c.POP3_E_ARG, "Client",
+                         detail=f"{name}={value}: out of range")
+    return value
