@@ -604,6 +604,10 @@ class Client:
 
         async def go() -> None:
             self._need("login", State.AUTHORIZATION)
+            # Both lines are checked before the first leaves.
+            if _c.pop3_codec_format("PASS", password, None)[0] != 0:
+                raise self._local(_c.POP3_E_ARG, "login", "password "
+                                  "refused; nothing was sent")
             self._auth_used = "USER"
             await self._send("USER", user, expect=_STATUS)
             await self._status("login", self._auth_err())
