@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""The OpenResty example under a real nginx with the lua module.
+
+Generates a configuration on 127.0.0.1 with a free port that includes
+examples/openresty/maildrop.conf, starts nginx (one worker, private
+prefix, pid file and error log), then asks GET /maildrop of a POP3 server
+that is slow to log in while a second request, GET /ping, must come back
+at once from the same worker: the cosocket yields, it does not block.
+nginx and the server are always stopped, the prefix always removed.
+
+    test_openresty.py --source DIR --cmod DIR    (exit 77: skipped)
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+NGINX = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")
+LUA_MODULE = "/usr/lib/nginx/modules/ngx_http_lua_module.so"
+NDK_MODULE = "/usr/lib/nginx/modules/ndk_http_module.so"
+
+# Slow to answer PASS, so /maildrop takes over a second on the server.
+SCENARIO = r"""S +OK slow test server\r\n
+C USER alice
+S +OK\r\n
+C PASS secret
+D 1.5
+S +OK logged in\r\n
+C LIST
+S +OK 2 messages\r\n1 120\r\n2 200\r\n.\r\n
+C UIDL
+S +OK\r\n1 u-one\r\n2 u"two\r\n.\r\n
+C QUIT
+S +OK bye\r\n
+"""
+
+CONFIG = """
+load_module {ndk};
+load_module {lua};
+{user}
+worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log info;
+env POP3_HOST;
+env POP3_PORT;
+env POP3_TLS;
+env POP3_USER;
+env POP3_PASSWORD;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    lua_package_path "{source}/lua/?.lua;{source}/examples/openresty/?.lua;/usr/share/lua/5.1/?.lua;;";
+    lua_package_cpath "{cmod}/?.so;;";
+    server {{
+        listen 127.0.0.1:{port};
+        include {source}/examples/openresty/maildrop.conf;
+    }}
+}}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def stop(proc):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)  # nginx: fast shutdown
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def run(args, tmp):
+    scenario = os.path.join(tmp, "slow.scenario")
+    with open(scenario, "w") as f:
+        f.write(SCENARIO)
+    port_file = os.path.join(tmp, "pop3.port")
+    log = os.path.join(tmp, "pop3.log")
+    server = nginx = None
+    try:
+        server = subprocess.Popen(
+            [sys.executable, os.path.join(args.source, "tests/server/pop3d.py"),
+             "--port-file", port_file, "--scenario", scenario, "--log", log,
+             "--max-lifetime", "60"], stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not (os.path.exists(port_file) and open(port_file).read().strip()):
+            if server.poll() is not None or time.monotonic() > deadline:
+                print("pop3d.py did not start")
+                return 1
+            time.sleep(0.02)
+        pop3_port = open(port_file).read().strip()
+
+        prefix = os.path.join(tmp, "nginx")
+        for sub in ("", "tmp", "logs"):
+            os.makedirs(os.path.join(prefix, sub), exist_ok=True)
+        http_port = free_port()
+        conf = os.path.join(prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(CONFIG.format(
+                ndk=NDK_MODULE, lua=LUA_MODULE, prefix=prefix,
+                source=args.source, cmod=args.cmod, port=http_port,
+                user="user root;" if os.geteuid() == 0 else ""))
+        env = dict(os.environ, POP3_HOST="127.0.0.1", POP3_PORT=pop3_port,
+                   POP3_TLS="none", POP3_USER="alice", POP3_PASSWORD="secret")
+        nginx = subprocess.Popen([NGINX, "-p", prefix, "-c", conf,
+                                  "-e", os.path.join(prefix, "error.log")],
+                                 env=env, stdin=subprocess.DEVNULL)
+        if not wait_port(http_port, nginx):
+            print("nginx did not start")
+            return 1
+        base = f"http://127.0.0.1:{http_port}"
+
+        result = {}
+
+        def slow():
+            t0 = time.monotonic()
+            result["maildrop"] = get(base + "/maildrop")
+            result["maildrop_s"] = time.monotonic() - t0
+
+        t = threading.Thread(target=slow)
+        t0 = time.monotonic()
+        t.start()
+        time.sleep(0.4)  # /maildrop is now waiting for the +OK to PASS
+        status, body = get(base + "/ping", timeout=5)
+        ping_s = time.monotonic() - t0
+        still_waiting = t.is_alive()
+        t.join(20)
+        print(f"/ping after {ping_s:.2f}s (maildrop pending: "
+              f"{still_waiting}); /maildrop took "
+              f"{result.get('maildrop_s', -1):.2f}s")
+        assert status == 200 and body == b"pong\n", (status, body)
+        assert still_waiting and ping_s < 1.2, "the worker was blocked"
+        status, body = result["maildrop"]
+        print(body.decode())
+        assert status == 200, status
+        assert json.loads(body) == {"messages": [
+            {"n": 1, "size": 120, "uid": "u-one"},
+            {"n": 2, "size": 200, "uid": 'u"two'}]}
+        assert "#MISMATCH" not in open(log).read()
+        print("ok")
+        return 0
+    except AssertionError as e:
+        print(f"FAILED: {e}")
+        err = os.path.join(tmp, "nginx", "error.log")
+        if os.path.exists(err):
+            print(open(err).read()[-3000:])
+        return 1
+    finally:
+        stop(nginx)
+        stop(server)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--source", required=True)
+    p.add_argument("--cmod", required=True,
+                   help="directory holding pop3/core.so built for LuaJIT")
+    args = p.parse_args()
+    args.source = os.path.abspath(args.source)
+    args.cmod = os.path.abspath(args.cmod)
+    if NGINX is None or not os.path.exists(LUA_MODULE):
+        print("skipped: nginx or its lua module is not installed "
+              "(scripts/install-deps)")
+        return 77
+    # The workers (root in tests) must reach the prefix: not a 0700 dir.
+    tmp = tempfile.mkdtemp(prefix="pop3-nginx-", dir="/tmp")
+    os.chmod(tmp, 0o755)
+    try:
+        return run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
