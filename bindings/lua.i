@@ -81,6 +81,41 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     opts->cert_file = pop3_lua_opt_string(L, t, "cert_file");
     opts->key_file = pop3_lua_opt_string(L, t, "key_file");
     opts->server_name = pop3_lua_opt_string(L, t, "server_name");
+    opts->auth_methods = (unsigned int)pop3_lua_opt_int(
+        L, t, "auth_methods", (int)opts->auth_methods);
+    opts->allow_cleartext =
+        pop3_lua_opt_int(L, t, "allow_cleartext", opts->allow_cleartext);
+    opts->utf8 = pop3_lua_opt_int(L, t, "utf8", opts->utf8);
+}
+
+/* A Lua array of message numbers, copied into a userdata left on the
+ * stack: the collector frees it, also when a bad element raises. */
+static size_t pop3_lua_msg_list(lua_State *L, int t, unsigned int **out)
+{
+    size_t n, i;
+    unsigned int *v;
+
+#if LUA_VERSION_NUM >= 502
+    n = (size_t)lua_rawlen(L, t);
+#else
+    n = (size_t)lua_objlen(L, t);
+#endif
+    if (n > 1000000)
+        luaL_error(L, "pop3.core: more than 1000000 messages in a list");
+    v = (unsigned int *)lua_newuserdata(L, (n ? n : 1) * sizeof *v);
+    for (i = 0; i < n; i++) {
+        lua_Number x;
+        lua_rawgeti(L, t, (int)(i + 1));
+        x = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+        if (!(x >= 1 && x <= 4294967295.0) ||
+            (lua_Number)(unsigned int)x != x)
+            luaL_error(L, "pop3.core: message list item %d is not a "
+                          "message number", (int)(i + 1));
+        v[i] = (unsigned int)x;
+        lua_pop(L, 1);
+    }
+    *out = v;
+    return n;
 }
 %}
 
@@ -209,6 +244,38 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     memset($1, 0, POP3_CODEC_LINE_MAX); /* it may have held a password */
 }
 
+/* ---- batches (pop3_retr_many_begin, pop3_dele_many): a Lua array of
+ * message numbers in; DELE's per-message statuses out as an array. */
+%typemap(in, checkfn="lua_istable") (const unsigned int *msgs, size_t count)
+    (unsigned int *v = NULL) {
+    $2 = pop3_lua_msg_list(L, $input, &v);
+    $1 = v;
+}
+%typemap(in, checkfn="lua_istable")
+    (const unsigned int *msgs, size_t count, pop3_status *results_out)
+    (unsigned int *v = NULL) {
+    $2 = pop3_lua_msg_list(L, $input, &v);
+    $1 = v;
+    $3 = (pop3_status *)lua_newuserdata(L, ($2 ? $2 : 1) * sizeof *$3);
+}
+%typemap(argout)
+    (const unsigned int *msgs, size_t count, pop3_status *results_out) {
+    /* Filled when every DELE was answered (+OK, or -ERR for some). */
+    if (result == POP3_OK || result == POP3_E_SERVER) {
+        size_t i;
+        lua_createtable(L, (int)$2, 0);
+        for (i = 0; i < $2; i++) {
+            lua_pushinteger(L, (lua_Integer)$3[i]);
+            lua_rawseti(L, -2, (int)(i + 1));
+        }
+    } else {
+        lua_pushnil(L);
+    }
+    SWIG_arg++;
+}
+/* Sizes and statuses both out: not offered in Lua (c:list() reads all). */
+%ignore pop3_list_many;
+
 %include "pop3_core.i"
 
 /* pop3_client is opaque in C; SWIG sees an empty struct so that it can
@@ -224,4 +291,47 @@ struct pop3_client {};
 struct pop3_codec {};
 %extend pop3_codec {
     ~pop3_codec() { pop3_codec_free($self); }
+}
+
+/* ---- the NetX-style API (pop3.netx), described in nx_core.i ---- */
+
+%typemap(argout) NX_PACKET **packet_out {
+    /* BORROWED from its pool: give it back with nx_packet_release. */
+    if (result == NX_SUCCESS && *$1 != NULL)
+        SWIG_NewPointerObj(L, *$1, $*1_descriptor, 0);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
+/* The pool's destructor below is emitted before nx_core.i's helpers. */
+%{
+#include "pop3/nx_pop3_client.h"
+static UINT nxswig_packet_pool_delete(NX_PACKET_POOL *pool);
+%}
+
+%include "nx_core.i"
+
+/* A control block collected by Lua is torn down first, so a forgotten
+ * client does not keep its socket, nor a pool its memory.  A pool with
+ * packets still out keeps its memory (freeing it would leave those
+ * packets dangling). */
+%extend NX_POP3_CLIENT_STRUCT {
+    ~NX_POP3_CLIENT_STRUCT() {
+        nx_pop3_client_delete($self);
+        free($self);
+    }
+}
+%extend NX_IP_STRUCT {
+    ~NX_IP_STRUCT() {
+        nx_ip_delete($self);
+        free($self);
+    }
+}
+%extend NX_PACKET_POOL_STRUCT {
+    ~NX_PACKET_POOL_STRUCT() {
+        if ($self->nx_packet_pool_start == NULL ||
+            nxswig_packet_pool_delete($self) == NX_SUCCESS)
+            free($self);
+    }
 }

@@ -91,7 +91,9 @@ local function check_self(fname, c)
   end
 end
 
--- nil, message, code for the status st of the client's last call.
+-- nil, message, code for the status st of the client's last call.  The
+-- message ends with the library's detail where it has one (why a
+-- certificate was refused, why no login method was left, ...).
 local function fail(c, st)
   local text = c and core.pop3_server_text(c.ud) or ""
   local msg = core.pop3_strerror(st)
@@ -99,6 +101,8 @@ local function fail(c, st)
     local rc = core.pop3_resp_code(c.ud)
     msg = msg .. ": " .. (rc ~= "" and ("[" .. rc .. "] ") or "") .. text
   end
+  local detail = c and core.pop3_error_detail(c.ud) or ""
+  if detail ~= "" then msg = msg .. " (" .. detail .. ")" end
   return nil, msg, code_of[st] or tostring(st)
 end
 
@@ -128,7 +132,39 @@ local option_keys = {
   host = true, port = true, tls = true, verify = true, timeout = true,
   connect_timeout = true, ca_file = true, ca_path = true, cert_file = true,
   key_file = true, server_name = true, max_line = true, buffer_size = true,
+  allow_cleartext = true, auth_methods = true, utf8 = true,
 }
+
+-- auth_methods names (any case) -> POP3_AUTH_* bits.
+local auth_bits = {
+  USER = core.POP3_AUTH_USER, APOP = core.POP3_AUTH_APOP,
+  PLAIN = core.POP3_AUTH_PLAIN, LOGIN = core.POP3_AUTH_LOGIN,
+  ["CRAM-MD5"] = core.POP3_AUTH_CRAM_MD5,
+  ["SCRAM-SHA-1"] = core.POP3_AUTH_SCRAM_SHA_1,
+  ["SCRAM-SHA-256"] = core.POP3_AUTH_SCRAM_SHA_256,
+  XOAUTH2 = core.POP3_AUTH_XOAUTH2, OAUTHBEARER = core.POP3_AUTH_OAUTHBEARER,
+}
+
+-- A non-empty list of method names -> their bits OR-ed (no bit ops in
+-- 5.1: each bit is added once).  An empty list would mean "all" in C,
+-- the opposite of what it says, so it is refused.
+local function auth_mask(fname, list)
+  if type(list) ~= "table" or #list == 0 then
+    error(("bad option 'auth_methods' to '%s' (non-empty list of method "
+           .. "names expected)"):format(fname), 4)
+  end
+  local seen, mask = {}, 0
+  for i = 1, #list do
+    local name = type(list[i]) == "string" and list[i]:upper()
+    local bit = name and auth_bits[name]
+    if not bit then
+      error(("bad option 'auth_methods' to '%s' (unknown method '%s')")
+            :format(fname, tostring(list[i])), 4)
+    end
+    if not seen[bit] then seen[bit] = true; mask = mask + bit end
+  end
+  return mask
+end
 
 local function seconds_to_ms(fname, key, v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
@@ -176,6 +212,18 @@ local function core_options(fname, t)
       error(("bad option '%s' to '%s' (string expected)"):format(k, fname), 3)
     end
     o[k] = v
+  end
+  for _, k in ipairs { "allow_cleartext", "utf8" } do
+    if t[k] ~= nil then
+      if type(t[k]) ~= "boolean" then
+        error(("bad option '%s' to '%s' (boolean expected)"):format(k, fname),
+              3)
+      end
+      o[k] = t[k] and 1 or 0
+    end
+  end
+  if t.auth_methods ~= nil then
+    o.auth_methods = auth_mask(fname, t.auth_methods)
   end
   for _, k in ipairs { "max_line", "buffer_size" } do
     if t[k] ~= nil then
@@ -258,6 +306,75 @@ function Client:apop(user, secret)
   check_string("apop", 1, user)
   check_string("apop", 2, secret)
   return simple(self, core.pop3_apop, user, secret)
+end
+
+--- c:auth(mechanism, user, secret): SASL AUTH with that mechanism
+-- ("PLAIN", "SCRAM-SHA-256", "XOAUTH2" with a token as secret, ...),
+-- sent whatever CAPA says.
+function Client:auth(mechanism, user, secret)
+  check_self("auth", self)
+  check_string("auth", 1, mechanism)
+  check_string("auth", 2, user)
+  check_string("auth", 3, secret)
+  return simple(self, core.pop3_auth, mechanism, user, secret)
+end
+
+--- c:authenticate(user, password): the strongest method both sides
+-- have (see docs/lua.md); c:auth_used() names it afterwards.
+function Client:authenticate(user, password)
+  check_self("authenticate", self)
+  check_string("authenticate", 1, user)
+  check_string("authenticate", 2, password)
+  return simple(self, core.pop3_authenticate, user, password)
+end
+
+--- The method of the last login attempt ("SCRAM-SHA-256", "USER", ...),
+-- or nil.
+function Client:auth_used()
+  check_self("auth_used", self)
+  return core.pop3_auth_used(self.ud)
+end
+
+--- c:capabilities() -> { ["SASL"] = {"PLAIN", ...}, ["TOP"] = {}, ... }
+-- Sends CAPA; names are upper case, arguments split at spaces.
+function Client:capabilities()
+  check_self("capabilities", self)
+  local ok, msg, code = simple(self, core.pop3_capa)
+  if not ok then return nil, msg, code end
+  local caps = {}
+  for i = 0, 1000 do   -- the library keeps at most 128 lines
+    local line = core.pop3_capa_line(self.ud, i)
+    if line == nil then break end
+    local args = {}
+    for word in line:gmatch("%S+") do args[#args + 1] = word end
+    local name = table.remove(args, 1)
+    if name then caps[name:upper()] = args end
+  end
+  return caps
+end
+
+--- c:stls(): STLS on a session opened with tls = "none"; on failure
+-- the session is over (nothing more goes out in cleartext).
+function Client:stls()
+  check_self("stls", self)
+  return simple(self, core.pop3_stls)
+end
+
+--- c:is_tls() -> true when the connection is under TLS.
+function Client:is_tls()
+  check_self("is_tls", self)
+  return core.pop3_is_tls(self.ud) == 1
+end
+
+--- c:utf8(): UTF8 mode (RFC 6856) when CAPA offers it; c:is_utf8().
+function Client:utf8()
+  check_self("utf8", self)
+  return simple(self, core.pop3_utf8)
+end
+
+function Client:is_utf8()
+  check_self("is_utf8", self)
+  return core.pop3_is_utf8(self.ud) == 1
 end
 
 --- c:stat() -> count, size (octets).
@@ -374,6 +491,111 @@ function Client:message(n)
   local it, msg, code = self:retrieve(n)
   if not it then return nil, msg, code end
   return collect(self)
+end
+
+-- A list of message numbers, checked here so that a bad one raises
+-- with the caller's function named (the C side checks again).
+local function check_list(fname, list)
+  if type(list) ~= "table" then
+    argerror(fname, 1, "table of message numbers expected, got "
+             .. type(list))
+  end
+  for i = 1, #list do
+    local v = list[i]
+    if type(v) ~= "number" or v ~= floor(v) or v < 1 or v > MAX_MSG then
+      argerror(fname, 1, ("item %d is not a message number (%s)")
+               :format(i, tostring(v)))
+    end
+  end
+  return list
+end
+
+-- The iterator of a pipelined batch: each step moves to the next
+-- message and yields n, chunks (an iterator as c:retrieve gives), or
+-- n, nil, message, code for a message the server refused.  A connection
+-- failure raises, as inside c:retrieve's loop.
+local function batch_iterator(c, list, what)
+  local token, k = {}, 0
+  c.reading = token
+  return function()
+    if c.reading ~= token then return nil end
+    local st = core.pop3_many_next(c.ud)
+    k = k + 1
+    if st == DONE then c.reading = nil; return nil end
+    local n = list[k]
+    if st == OK then
+      local cur = {}
+      token.cur = cur
+      return n, function()
+        if c.reading ~= token or token.cur ~= cur then return nil end
+        local bst, chunk = core.pop3_body_next(c.ud)
+        if bst == OK then return chunk end
+        token.cur = nil
+        if bst == DONE then return nil end
+        c.reading = nil
+        local _, msg = fail(c, bst)
+        error(("pop3: %s %d: %s"):format(what, n, msg), 2)
+      end
+    end
+    token.cur = nil
+    if core.pop3_status_family(st) == core.POP3_FAMILY_SERVER then
+      return n, nil, select(2, fail(c, st))
+    end
+    c.reading = nil
+    local _, msg = fail(c, st)
+    error(("pop3: %s %d: %s"):format(what, n, msg), 2)
+  end
+end
+
+local function many(c, fname, list, begin, ...)
+  local st = settle(c)
+  if st == OK and #list > 0 then st = begin(c.ud, list, ...) end
+  if st ~= OK then return fail(c, st) end
+  if #list == 0 then return function() return nil end end
+  return batch_iterator(c, list, fname)
+end
+
+--- for n, chunks, err, code in c:retrieve_many{1, 2, 3} do ... end
+-- RETR of every listed message, pipelined when the server offers
+-- PIPELINING.  Messages come in the order given; `chunks` iterates over
+-- the body as c:retrieve does (skipped if left unread), and is nil with
+-- err, code when the server refused that message.  The batch returns
+-- nil, message, code when it cannot start.
+function Client:retrieve_many(list)
+  check_self("retrieve_many", self)
+  check_list("retrieve_many", list)
+  return many(self, "retrieve_many", list, core.pop3_retr_many_begin)
+end
+
+--- c:top_many(list, lines): as retrieve_many, with TOP n lines.
+function Client:top_many(list, lines)
+  check_self("top_many", self)
+  check_list("top_many", list)
+  check_int("top_many", 2, lines, 0, MAX_MSG)
+  return many(self, "top_many", list, core.pop3_top_many_begin, lines)
+end
+
+--- c:delete_many(list): DELE of every listed message, pipelined.
+-- true when all are marked; otherwise nil, message, code, results with
+-- results[i] true or the error code of list[i].  Committed by c:quit().
+function Client:delete_many(list)
+  check_self("delete_many", self)
+  check_list("delete_many", list)
+  if #list == 0 then return true end
+  local st = settle(self)
+  local statuses
+  if st == OK then st, statuses = core.pop3_dele_many(self.ud, list) end
+  if st == OK then return true end
+  local _, msg, code = fail(self, st)
+  local results
+  if statuses then
+    results = {}
+    for i = 1, #list do
+      results[i] = statuses[i] == OK or code_of[statuses[i]]
+                   or tostring(statuses[i])
+    end
+  end
+  return nil, msg, code, results
 end
 
 --- c:delete(n): mark message n; committed only by a successful c:quit().
