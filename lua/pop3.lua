@@ -117,8 +117,22 @@ local function settle(c)
   return OK
 end
 
+-- Strings reach C as NUL-terminated: one holding a NUL would be cut
+-- short there (a truncated password sent), so it is refused first.
+local function has_nul(...)
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if type(v) == "string" and v:find("\0", 1, true) then return true end
+  end
+  return false
+end
+
 -- Run a status-only command: true or nil, message, code.
 local function simple(c, fn, ...)
+  if has_nul(...) then
+    return nil, core.pop3_strerror(core.POP3_E_ARG) .. " (NUL in a string)",
+           "arg"
+  end
   local st = settle(c)
   if st == OK then st = fn(c.ud, ...) end
   if st ~= OK then return fail(c, st) end

@@ -84,7 +84,10 @@ Server.__index = Server
 
 -- S.server{ mail = { alice = { {"0001-a", "text"}, ... } },
 --           users = {"alice:secret"}, apop = true, faults = {...},
---           scenario = "S +OK hi\r\n..." }
+--           scenario = "S +OK hi\r\n...", capa = true,
+--           sasl = "PLAIN,SCRAM-SHA-256", certs = S.certs(),
+--           implicit = true, host = "::1" }
+-- `certs` turns STLS on (or implicit TLS) with certs.server/.key.
 function S.server(o)
   o = o or {}
   local s = setmetatable({ dir = S.tmpdir() }, Server)
@@ -108,6 +111,14 @@ function S.server(o)
     args[#args + 1] = "--user " .. q(u)
   end
   if o.apop then args[#args + 1] = "--apop" end
+  if o.capa then args[#args + 1] = "--capa" end
+  if o.sasl then args[#args + 1] = "--sasl " .. q(o.sasl) end
+  if o.host then args[#args + 1] = "--host " .. q(o.host) end
+  if o.certs then
+    args[#args + 1] = "--tls-cert " .. q(o.certs.server) ..
+                      " --tls-key " .. q(o.certs.key)
+    if o.implicit then args[#args + 1] = "--implicit-tls" end
+  end
   for _, f in ipairs(o.faults or {}) do
     args[#args + 1] = "--fault " .. q(f)
   end
@@ -171,6 +182,20 @@ function Server:stop()
     self.pid = nil
   end
   S.rmtree(self.dir)
+end
+
+-- Throw-away certificates (tests/server/certs.py) in a temporary
+-- directory: { ca =, other_ca =, server =, key =, dir = }; S.rmtree(dir).
+function S.certs()
+  local d = S.tmpdir()
+  local out = S.capture(q(PY) .. " " .. q(SRC .. "/tests/server/certs.py")
+                        .. " " .. q(d) .. " 2>&1")
+  if not S.exists(d .. "/server.pem") then
+    S.rmtree(d)
+    error("certs.py failed: " .. out)
+  end
+  return { dir = d, ca = d .. "/ca.pem", other_ca = d .. "/other-ca.pem",
+           server = d .. "/server.pem", key = d .. "/server.key" }
 end
 
 -- ---- Dovecot -------------------------------------------------------------
