@@ -110,43 +110,93 @@ describe("against Dovecot", function()
     assert.equals(2, d:count())
   end)
 
-  describe("with TLS", function()
-    local function tls_or_pending(c, err, code)
-      if code == "unsupported" then
-        pending("TLS is not in this build yet (issue 3): " .. err)
-        return false
-      end
-      return true
+  describe("with TLS and SASL", function()
+    local function tls_open(d, extra)
+      local o = { host = "127.0.0.1", port = d.port, tls = "stls",
+                  ca_file = d.pop3_ca, timeout = 10 }
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return pop3.connect(o)
     end
 
-    it("implicit TLS with the test CA; cert without it", function()
+    it("implicit TLS (POP3S) with the test CA; refused without it",
+       function()
       local d = dc[1]
       d:seed { M1 }
-      local c, err, code = pop3.connect { host = "127.0.0.1",
-        port = d.pop3s_port, tls = "implicit", ca_file = d.pop3_ca,
-        timeout = 10 }
-      if not tls_or_pending(c, err, code) then return end
-      assert.truthy(c, err)
+      local c = assert(tls_open(d, { port = d.pop3s_port,
+                                     tls = "implicit" }))
+      assert.is_true(c:is_tls())
       assert.is_true(c:login(d.user, d.password))
       assert.equals(S.crlf(M1), c:message(1))
       assert.is_true(c:quit())
-      local none
-      none, err, code = pop3.connect { host = "127.0.0.1",
+      local none, err, code = pop3.connect { host = "127.0.0.1",
         port = d.pop3s_port, tls = "implicit", timeout = 10 }
       assert.is_nil(none)
       assert.equals("cert", code, err)
     end)
 
-    it("STLS with verification", function()
+    it("STLS with verification: by default, and by c:stls()", function()
       local d = dc[2]
       d:seed { M1 }
-      local c, err, code = pop3.connect { host = "127.0.0.1", port = d.port,
-        tls = "stls", ca_file = d.pop3_ca, verify = true, timeout = 10 }
-      if not tls_or_pending(c, err, code) then return end
-      assert.truthy(c, err)
+      -- no tls option: STLS is required on port 110-style ports
+      local c = assert(tls_open(d, { tls = nil }))
+      assert.is_true(c:is_tls())
       assert.is_true(c:login(d.user, d.password))
       assert.equals(1, (c:stat()))
       assert.is_true(c:quit())
+      c = assert(tls_open(d, { tls = "none" }))
+      assert.is_false(c:is_tls())
+      assert.is_true(c:stls())
+      assert.is_true(c:is_tls())
+      assert.is_true(c:authenticate(d.user, d.password))
+      assert.is_true(c:quit())
+    end)
+
+    it("a wrong CA or a wrong name is refused, with the reason", function()
+      local d = dc[3]
+      local certs = S.certs()
+      local c, err, code = tls_open(d, { ca_file = certs.other_ca })
+      S.rmtree(certs.dir)
+      assert.is_nil(c)
+      assert.equals("cert", code, err)
+      assert.matches("%(.*verif.*%)$", err)
+      c, err, code = tls_open(d, { server_name = "wrong.example" })
+      assert.is_nil(c)
+      assert.equals("cert", code, err)
+      assert.matches("%(.*%)$", err)
+    end)
+
+    it("SASL PLAIN and SCRAM-SHA-256; capabilities(); batches", function()
+      local d = dc[4]
+      d:seed { M1, M2 }
+      local c = assert(tls_open(d))
+      local caps = assert(c:capabilities())
+      assert.truthy(caps.PIPELINING)
+      assert.is_nil(caps.STLS)             -- already under TLS
+      local mechs = table.concat(caps.SASL or {}, " ")
+      assert.matches("PLAIN", mechs)
+      assert.matches("SCRAM%-SHA%-256", mechs)
+      assert.is_true(c:auth("PLAIN", d.user, d.password))
+      assert.is_true(c:quit())
+      c = assert(tls_open(d))
+      local ok, err, code = c:auth("SCRAM-SHA-256", d.user, "wrong")
+      assert.is_nil(ok)
+      assert.equals("auth", code, err)
+      c:close()
+      c = assert(tls_open(d))
+      assert.is_true(c:auth("SCRAM-SHA-256", d.user, d.password))
+      assert.equals("SCRAM-SHA-256", c:auth_used())
+      local got = {}
+      for n, chunks, e, k in assert(c:retrieve_many { 2, 9, 1 }) do
+        got[#got + 1] = chunks and { n, (all(chunks)) } or { n, k, type(e) }
+      end
+      assert.same({ { 2, S.crlf(M2) }, { 9, "server", "string" },
+                    { 1, S.crlf(M1) } }, got)
+      local del, _, dcode, results = c:delete_many { 1, 9 }
+      assert.is_nil(del)
+      assert.equals("server", dcode)
+      assert.same({ true, "server" }, results)
+      assert.is_true(c:quit())
+      assert.equals(1, d:count())
     end)
   end)
 end)
