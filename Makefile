@@ -49,7 +49,8 @@ test-clang: deps
 # Run each fuzz target with libFuzzer for FUZZ_SECONDS; new inputs are kept
 # in build-fuzz/corpus-*, crashes as build-fuzz/crash-*.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_engine fuzz_parse
+FUZZ_TARGETS = fuzz_engine fuzz_parse fuzz_capa fuzz_respcode fuzz_sasl \
+    fuzz_session
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DPOP3_FUZZ=ON \
 	    -DPOP3_SANITIZE=address,undefined -DPOP3_BINDINGS=OFF \

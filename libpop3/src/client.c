@@ -269,6 +269,41 @@ pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
     return pop3__done(c, POP3_OK);
 }
 
+/* Internal, for the session fuzzer and tests: a connection over a
+ * transport the caller made (e.g. in memory), greeting read as
+ * pop3_connect reads it.  No TLS, no STLS, no UTF8; never exported. */
+pop3_status pop3__connect_transport(pop3_client *c,
+                                    const pop3_transport_ops *ops,
+                                    void *ctx)
+{
+    pop3_event ev;
+    pop3_status st;
+
+    if (c == NULL)
+        return POP3_E_ARG;
+    if (ops == NULL)
+        return pop3__done(c, POP3_E_ARG);
+    if (c->failed != POP3_OK)
+        return pop3__done(c, c->failed);
+    if (c->tp.ops != NULL)
+        return pop3__done(c, POP3_E_STATE);
+    reset_session(c);
+    c->tp.ops = ops;
+    c->tp.ctx = ctx;
+    c->tp.fd = -1;
+    c->deadline = pop3_deadline_in(c->opts.io_timeout_ms);
+    st = pop3__reply(c, POP3_EXPECT_STATUS, POP3_E_SERVER, &ev);
+    if (st != POP3_OK) {
+        if (c->failed == POP3_OK)
+            pop3_transport_close(&c->tp);
+        return pop3__done(c, st);
+    }
+    strcpy(c->greeting, c->text);
+    find_stamp(c, c->greeting);
+    c->state = POP3_STATE_AUTHORIZATION;
+    return pop3__done(c, POP3_OK);
+}
+
 pop3_state pop3_get_state(const pop3_client *c)
 {
     return c ? c->state : POP3_STATE_DISCONNECTED;

@@ -165,6 +165,13 @@ pop3_status pop3__tls_handshake(pop3_client *c);
  * POP3_E_UNSUPPORTED (not offered), a -ERR status, or a failure. */
 pop3_status pop3__utf8(pop3_client *c);
 
+/* Attach an open transport (ctx is its state, BORROWED) and read the
+ * greeting, as pop3_connect does after connecting (client.c).  Internal:
+ * for the session fuzzer and tests only. */
+pop3_status pop3__connect_transport(pop3_client *c,
+                                    const pop3_transport_ops *ops,
+                                    void *ctx);
+
 /* Set the text pop3_error_detail() returns. */
 void pop3__detail(pop3_client *c, const char *text);
 
