@@ -196,8 +196,11 @@ static void run_session(pop3_client *c, mem_server *m, unsigned int how,
     for (guard = 0; st != POP3_DONE && c->failed == POP3_OK && guard < 100;
          guard++) {
         st = pop3_many_next(c, &msg);
-        if (st == POP3_OK)
+        if (st == POP3_OK) {
             read_body(c, m, st);
+            if (c->failed != POP3_OK) /* the body failed (checked) */
+                st = c->failed;
+        }
     }
     check_sticky(c, m, st == POP3_DONE ? POP3_OK : st);
     check_sticky(c, m, pop3_discard(c));
