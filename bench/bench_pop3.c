@@ -63,12 +63,8 @@ static int fetch_many(pop3_client *c, uint64_t count, uint64_t *octets,
         fprintf(stderr, "bench_pop3: out of memory\n");
         return 1;
     }
-    /* The batch pipelines only when the client has seen PIPELINING in a
-     * CAPA reply; it does not ask by itself (yet). */
-    if (pop3_capa(c) != POP3_OK) {
-        free(msgs);
-        return fail(c, "CAPA");
-    }
+    /* The batch asks for CAPA itself and pipelines when it lists
+     * PIPELINING. */
     for (uint64_t n = 0; n < count; n++)
         msgs[n] = (unsigned int)(n + 1);
     if (pop3_retr_many_begin(c, msgs, (size_t)count) != POP3_OK)
