@@ -27,6 +27,15 @@
 %nothread pop3_options;
 %nothread pop3swig_client_new;
 %nothread pop3swig_py_set_trace;
+/* Secure and extended sessions: these read what the client holds. */
+%nothread pop3_has_capa;
+%nothread pop3_capa_arg;
+%nothread pop3_has_sasl;
+%nothread pop3_capa_line;
+%nothread pop3_is_tls;
+%nothread pop3_auth_used;
+%nothread pop3_is_utf8;
+%nothread pop3_error_detail;
 
 /* ---- string arguments ----
  * str (encoded UTF-8; lone surrogates from undecodable bytes map back to
@@ -103,6 +112,163 @@
 %typemap(argout) char *hex_out {
     $result = SWIG_Python_AppendOutput($result,
         result == POP3_OK ? PyUnicode_FromString($1) : SWIG_Py_Void());
+}
+
+/* ---- many messages at once (pipelining) ----
+ * The message numbers come as one Python sequence of ints (any length,
+ * each 0..2**32-1; the C library refuses 0 itself); the per-message
+ * results go back as lists of the same length.  The arrays live only for
+ * the call: the C library copies the numbers it keeps. */
+%{
+#include <limits.h>
+#include <stdlib.h>
+#include "pop3/pop3.h"
+
+/* A sequence of ints as a malloc'd unsigned int array (at least one
+ * element allocated, so an empty sequence is not a NULL pointer that
+ * would read as "no argument").  Returns -1 with a Python exception. */
+static int pop3swig_py_msgs(PyObject *obj, unsigned int **out, size_t *n_out)
+{
+    PyObject *seq = PySequence_Fast(obj, "message numbers must be a "
+                                         "sequence of ints");
+    Py_ssize_t n, i;
+    unsigned int *v;
+
+    *out = NULL;
+    *n_out = 0;
+    if (!seq)
+        return -1;
+    n = PySequence_Fast_GET_SIZE(seq);
+    v = (unsigned int *)malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        unsigned long x;
+
+        if (!PyLong_Check(item) || PyBool_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "message number must be an int, "
+                         "not %.80s", Py_TYPE(item)->tp_name);
+            break;
+        }
+        x = PyLong_AsUnsignedLong(item);
+        if (PyErr_Occurred() || x > UINT_MAX) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_OverflowError,
+                            "message number out of range");
+            break;
+        }
+        v[i] = (unsigned int)x;
+    }
+    Py_DECREF(seq);
+    if (i < n) {
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *n_out = (size_t)n;
+    return 0;
+}
+
+static PyObject *pop3swig_py_status_list(const pop3_status *v, size_t n)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    size_t i;
+
+    for (i = 0; list && i < n; i++) {
+        PyObject *x = PyLong_FromLong((long)v[i]);
+        if (!x) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, x);
+    }
+    return list;
+}
+%}
+
+%typemap(in) (const unsigned int *msgs, size_t count)
+    (unsigned int *arr = NULL) {
+    if (pop3swig_py_msgs($input, &arr, &$2) < 0)
+        SWIG_fail;
+    $1 = arr;
+}
+%typemap(freearg) (const unsigned int *msgs, size_t count) {
+    free(arr$argnum);
+}
+
+/* pop3_dele_many: (msgs) -> [status, [result per message]] */
+%typemap(in) (const unsigned int *msgs, size_t count,
+              pop3_status *results_out)
+    (unsigned int *arr = NULL, pop3_status *res = NULL) {
+    if (pop3swig_py_msgs($input, &arr, &$2) < 0)
+        SWIG_fail;
+    res = (pop3_status *)calloc($2 ? $2 : 1, sizeof *res);
+    if (!res) {
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    $1 = arr;
+    $3 = res;
+}
+%typemap(argout) (const unsigned int *msgs, size_t count,
+                  pop3_status *results_out) {
+    PyObject *list = pop3swig_py_status_list($3, $2);
+    if (!list)
+        SWIG_fail;
+    $result = SWIG_Python_AppendOutput($result, list);
+}
+%typemap(freearg) (const unsigned int *msgs, size_t count,
+                   pop3_status *results_out) {
+    free(arr$argnum);
+    free(res$argnum);
+}
+
+/* pop3_list_many: (msgs) -> [status, [size...], [result...]] */
+%typemap(in) (const unsigned int *msgs, size_t count, uint64_t *sizes_out,
+              pop3_status *results_out)
+    (unsigned int *arr = NULL, uint64_t *sz = NULL, pop3_status *res = NULL) {
+    if (pop3swig_py_msgs($input, &arr, &$2) < 0)
+        SWIG_fail;
+    sz = (uint64_t *)calloc($2 ? $2 : 1, sizeof *sz);
+    res = (pop3_status *)calloc($2 ? $2 : 1, sizeof *res);
+    if (!sz || !res) {
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    $1 = arr;
+    $3 = sz;
+    $4 = res;
+}
+%typemap(argout) (const unsigned int *msgs, size_t count, uint64_t *sizes_out,
+                  pop3_status *results_out) {
+    PyObject *sizes = PyList_New((Py_ssize_t)$2), *list;
+    size_t i;
+
+    for (i = 0; sizes && i < $2; i++) {
+        PyObject *x = PyLong_FromUnsignedLongLong((unsigned long long)$3[i]);
+        if (!x) {
+            Py_CLEAR(sizes);
+            break;
+        }
+        PyList_SET_ITEM(sizes, (Py_ssize_t)i, x);
+    }
+    if (!sizes)
+        SWIG_fail;
+    $result = SWIG_Python_AppendOutput($result, sizes);
+    list = pop3swig_py_status_list($4, $2);
+    if (!list)
+        SWIG_fail;
+    $result = SWIG_Python_AppendOutput($result, list);
+}
+%typemap(freearg) (const unsigned int *msgs, size_t count, uint64_t *sizes_out,
+                   pop3_status *results_out) {
+    free(arr$argnum);
+    free(sz$argnum);
+    free(res$argnum);
 }
 
 %typemap(argout) NX_PACKET **packet_out {

@@ -1,7 +1,7 @@
 /*
- * pop3 delete N...: mark each message, then QUIT to commit.  All or
- * nothing: if any DELE is refused, the session is dropped without QUIT,
- * so the server deletes none of them.
+ * pop3 delete N...: mark each message (the DELEs pipelined), then QUIT
+ * to commit.  All or nothing: if any DELE is refused, the session is
+ * dropped without QUIT, so the server deletes none of them.
  */
 #include "pop3tool.h"
 
@@ -12,8 +12,7 @@ int tool_cmd_delete(const tool_opts *o)
 {
     tool_session s;
     unsigned int *msgs;
-    pop3_status st = POP3_OK;
-    char what[128];
+    pop3_status st = POP3_OK, *res = NULL;
     int i, rc;
 
     if ((msgs = calloc((size_t)o->nargs, sizeof *msgs)) == NULL)
@@ -41,13 +40,31 @@ int tool_cmd_delete(const tool_opts *o)
         }
         goto out;
     }
-    for (i = 0; i < o->nargs; i++) {
-        if ((st = pop3_dele(s.client, msgs[i])) != POP3_OK) {
-            snprintf(what, sizeof what, "delete %u (nothing deleted)",
-                     msgs[i]);
-            rc = tool_fail(s.client, what, st);
-            goto out; /* closing without QUIT undoes the marks */
+    if ((res = calloc((size_t)o->nargs, sizeof *res)) == NULL) {
+        rc = TOOL_EXIT_FAIL;
+        goto out;
+    }
+    st = pop3_dele_many(s.client, msgs, (size_t)o->nargs, res);
+    if (st == POP3_E_SERVER &&
+        pop3_get_state(s.client) == POP3_STATE_TRANSACTION) {
+        for (i = 0; i < o->nargs; i++) {
+            if (res[i] == POP3_OK)
+                continue;
+            fprintf(stderr, "pop3: delete %u: %s", msgs[i],
+                    pop3_strerror(res[i]));
+            /* The server's words belong to the last reply only. */
+            if (i == o->nargs - 1 && *pop3_server_text(s.client) != '\0')
+                fprintf(stderr, " (server said: %s)",
+                        pop3_server_text(s.client));
+            fputc('\n', stderr);
         }
+        fprintf(stderr, "pop3: delete: nothing deleted\n");
+        rc = TOOL_EXIT_SERVER;
+        goto out; /* closing without QUIT undoes the marks */
+    }
+    if (st != POP3_OK) {
+        rc = tool_fail(s.client, "delete (nothing deleted)", st);
+        goto out;
     }
     if ((st = pop3_quit(s.client)) != POP3_OK) {
         rc = tool_fail(s.client, "delete: QUIT (deletions not confirmed)",
@@ -57,6 +74,7 @@ int tool_cmd_delete(const tool_opts *o)
     if (!o->quiet)
         printf("deleted %d message%s\n", o->nargs, o->nargs == 1 ? "" : "s");
 out:
+    free(res);
     free(msgs);
     tool_session_close(&s);
     return rc;

@@ -89,17 +89,38 @@ static pop3_status read_uids(pop3_client *c, entry *v, size_t n)
     return st == POP3_DONE ? POP3_OK : st;
 }
 
-static pop3_status read_headers(pop3_client *c, entry *e)
+/* TOP n 0 of every message, pipelined (RFC 2449 6.6): one round trip
+ * for the lot where the server lists PIPELINING. */
+static pop3_status read_headers(pop3_client *c, entry *v, size_t n)
 {
     const char *data;
-    size_t len;
-    pop3_status st = pop3_top_begin(c, e->msg, 0);
+    size_t len, i;
+    unsigned int *msgs, msg;
+    pop3_status st;
 
-    if (st == POP3_E_SERVER)
-        return POP3_OK; /* no TOP, or the message is gone: no headers */
-    while (st == POP3_OK && (st = pop3_body_next(c, &data, &len)) == POP3_OK)
-        tool_headers_feed(&e->hdr, data, len);
-    tool_headers_end(&e->hdr);
+    if (n == 0)
+        return POP3_OK;
+    if ((msgs = malloc(n * sizeof *msgs)) == NULL)
+        return POP3_E_NOMEM;
+    for (i = 0; i < n; i++)
+        msgs[i] = v[i].msg;
+    st = pop3_top_many_begin(c, msgs, n, 0); /* copies the numbers */
+    free(msgs);
+    for (i = 0; st == POP3_OK && (st = pop3_many_next(c, &msg)) != POP3_DONE;
+         i++) {
+        if (st != POP3_OK) {
+            /* -ERR: no TOP, or the message is gone: no headers */
+            if (pop3_status_family(st) == POP3_FAMILY_SERVER &&
+                pop3_get_state(c) == POP3_STATE_TRANSACTION)
+                st = POP3_OK;
+            continue;
+        }
+        while ((st = pop3_body_next(c, &data, &len)) == POP3_OK)
+            tool_headers_feed(&v[i].hdr, data, len);
+        tool_headers_end(&v[i].hdr);
+        if (st == POP3_DONE)
+            st = POP3_OK;
+    }
     return st == POP3_DONE ? POP3_OK : st;
 }
 
@@ -159,7 +180,7 @@ int tool_cmd_list(const tool_opts *o)
 {
     tool_session s;
     entry *v = NULL;
-    size_t n = 0, i;
+    size_t n = 0;
     pop3_status st;
     int rc = tool_session_open(o, &s);
 
@@ -168,8 +189,8 @@ int tool_cmd_list(const tool_opts *o)
     st = read_list(s.client, &v, &n);
     if (st == POP3_OK)
         st = read_uids(s.client, v, n);
-    for (i = 0; st == POP3_OK && o->headers && i < n; i++)
-        st = read_headers(s.client, &v[i]);
+    if (st == POP3_OK && o->headers)
+        st = read_headers(s.client, v, n);
     if (st == POP3_OK)
         st = pop3_quit(s.client); /* nothing marked: nothing to commit */
     if (st != POP3_OK) {

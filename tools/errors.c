@@ -31,8 +31,16 @@ int tool_fail(pop3_client *c, const char *what, pop3_status st)
     pop3_family fam = pop3_status_family(st);
     const char *text = c ? pop3_server_text(c) : "";
     const char *code = c ? pop3_resp_code(c) : "";
+    /* The library's sentence on why (a certificate, a TLS file, no login
+     * method); a local refusal leaves an older one in place. */
+    const char *detail = c && fam != POP3_FAMILY_ARG &&
+                                 fam != POP3_FAMILY_STATE
+                             ? pop3_error_detail(c)
+                             : "";
 
     fprintf(stderr, "pop3: %s: %s", what, pop3_strerror(st));
+    if (*detail != '\0')
+        fprintf(stderr, ": %s", detail);
     /* The server's words only when they are about this failure. */
     if ((fam == POP3_FAMILY_SERVER || fam == POP3_FAMILY_AUTH) &&
         (*text != '\0' || *code != '\0')) {

@@ -91,7 +91,9 @@ static void usage(FILE *f)
         "  -u, --user NAME        user (instead of the URL's)\n"
         "      --password-file F  password from F's first line (else\n"
         "                         $POP3_PASSWORD, ~/.netrc, or a prompt)\n"
-        "      --auth MECH        USER (default) or APOP\n"
+        "      --auth MECH        SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN,\n"
+        "                         LOGIN, XOAUTH2, OAUTHBEARER, APOP or USER\n"
+        "                         (default: the strongest both sides have)\n"
         "      --tls              TLS from the first byte\n"
         "      --starttls         STLS, required (the pop3:// default)\n"
         "      --cleartext        no TLS at all: the password is readable\n"
@@ -178,7 +180,14 @@ static int parse_options(int argc, char **argv, tool_opts *o)
         case OPT_EML_DIR: o->eml_dir = optarg; break;
         case OPT_STATE: o->state_file = optarg; break;
         case OPT_PASSWORD_FILE: o->password_file = optarg; break;
-        case OPT_AUTH: o->auth = optarg; break;
+        case OPT_AUTH:
+            if (!tool_auth_known(optarg))
+                return bad_usage("--auth: unknown method (SCRAM-SHA-256,"
+                                 " SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN,"
+                                 " XOAUTH2, OAUTHBEARER, APOP, USER)",
+                                 optarg);
+            o->auth = optarg;
+            break;
         case OPT_TLS:
         case OPT_STARTTLS:
         case OPT_CLEARTEXT: {
@@ -244,6 +253,10 @@ int main(int argc, char **argv)
                          o.command);
     if (tool_url_parse(o.url_text, &o.url, err, sizeof err) != 0)
         return bad_usage(err, o.url_text);
+    if (o.url.auth != NULL && !tool_auth_known(o.url.auth)) {
+        tool_url_free(&o.url);
+        return bad_usage("unknown ;AUTH= method in the URL", NULL);
+    }
     if (o.url.implicit_tls && o.tls == TOOL_TLS_CLEARTEXT) {
         tool_url_free(&o.url);
         return bad_usage("pop3s:// is TLS; --cleartext contradicts it",

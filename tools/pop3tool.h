@@ -82,6 +82,11 @@ typedef struct tool_session {
     int verbose;
 } tool_session;
 int tool_session_open(const tool_opts *o, tool_session *s);
+/* Connect only (no user, no password, no login): for capa.  The client is
+ * in the AUTHORIZATION state, under TLS unless --cleartext. */
+int tool_session_connect(const tool_opts *o, tool_session *s);
+/* Whether --auth (or ;AUTH=) names a method the tool knows. */
+int tool_auth_known(const char *mech);
 void tool_session_close(tool_session *s);
 /* The number of the message with this UID (UIDL listing); POP3_DONE when
  * none has it. */

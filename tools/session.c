@@ -66,42 +66,50 @@ static char *user_name(const tool_opts *o)
     return NULL;
 }
 
+/* The methods --auth and ;AUTH= may name: "*" (the default: the
+ * strongest both sides support), USER, APOP (RFC 2384's "+APOP" too), and
+ * the SASL mechanisms of libpop3. */
+static const char *const methods[] = {
+    "*", "USER", "APOP", "+APOP", "PLAIN", "LOGIN", "CRAM-MD5",
+    "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"};
+
+int tool_auth_known(const char *mech)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (strcasecmp(mech, methods[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* --auth or the URL's ;AUTH=: pop3_login for USER, pop3_apop for APOP, a
+ * SASL mechanism through pop3_auth; else pop3_authenticate picks the
+ * strongest method both sides allow (SCRAM first; a password sent as it
+ * is only under TLS or with --cleartext). */
 static pop3_status login(const tool_opts *o, tool_session *s)
 {
     const char *mech = o->auth ? o->auth : o->url.auth;
 
-    if (mech == NULL || strcmp(mech, "*") == 0 ||
-        strcasecmp(mech, "USER") == 0)
+    if (mech == NULL || strcmp(mech, "*") == 0)
+        return pop3_authenticate(s->client, s->user, s->password);
+    if (strcasecmp(mech, "USER") == 0)
         return pop3_login(s->client, s->user, s->password);
     if (strcasecmp(mech, "+APOP") == 0 || strcasecmp(mech, "APOP") == 0)
         return pop3_apop(s->client, s->user, s->password);
-    fprintf(stderr, "pop3: authentication mechanism %s is not available"
-                    " in this build (use USER or APOP)\n", mech);
-    return POP3_E_AUTH_UNAVAILABLE;
+    return pop3_auth(s->client, mech, s->user, s->password);
 }
 
-int tool_session_open(const tool_opts *o, tool_session *s)
+/* Create the client and connect, TLS as the options say. */
+static int connect_client(const tool_opts *o, tool_session *s)
 {
     pop3_options opts;
     pop3_tls_mode mode = tls_mode(o);
     unsigned int port = o->url.port;
     pop3_status st;
     char what[600];
-    int rc;
 
-    memset(s, 0, sizeof *s);
     s->verbose = o->verbose;
-    if ((s->user = user_name(o)) == NULL) {
-        fprintf(stderr, "pop3: no user name: put it in the URL"
-                        " (pop3://USER@%s) or use --user\n", o->url.host);
-        return TOOL_EXIT_USAGE;
-    }
-    /* Ask for the password before connecting: a prompt must not race a
-     * server's idle timeout. */
-    if ((rc = tool_password(o, s->user, &s->password)) != TOOL_EXIT_OK) {
-        tool_session_close(s);
-        return rc;
-    }
     pop3_options_init(&opts);
     opts.tls = mode;
     opts.tls_verify = !o->insecure;
@@ -112,32 +120,58 @@ int tool_session_open(const tool_opts *o, tool_session *s)
         opts.trace = trace;
         opts.trace_ctx = s;
     }
-    if ((st = pop3_client_new(&opts, &s->client)) != POP3_OK) {
-        tool_session_close(s);
+    if ((st = pop3_client_new(&opts, &s->client)) != POP3_OK)
         return tool_fail(NULL, "cannot create a client", st);
-    }
     if (port == 0)
         port = mode == POP3_TLS_IMPLICIT ? 995 : 110;
     s->port = port;
     snprintf(what, sizeof what, "connect to %s port %u", o->url.host, port);
     st = pop3_connect(s->client, o->url.host, port);
-    if (st == POP3_E_UNSUPPORTED && mode != POP3_TLS_NONE) {
-        fprintf(stderr, "pop3: %s: TLS is not available in this build of"
-                        " libpop3; --cleartext logs in without it (the"
-                        " password then crosses the network readable)\n",
-                what);
-        tool_session_close(s);
-        return TOOL_EXIT_TLS;
-    }
     if (st == POP3_E_TLS_UNAVAILABLE) {
         fprintf(stderr, "pop3: %s: the server offers no STLS; use"
                         " pop3s:// if it has POP3S, or --cleartext to send"
                         " the password unencrypted\n", what);
-        tool_session_close(s);
         return TOOL_EXIT_TLS;
     }
     if (st != POP3_OK) {
-        rc = tool_fail(s->client, what, st);
+        int rc = tool_fail(s->client, what, st);
+        if (st == POP3_E_CERT)
+            fprintf(stderr, "pop3: --ca-file FILE trusts a private CA;"
+                            " --insecure skips the check\n");
+        return rc;
+    }
+    if (o->verbose)
+        fprintf(stderr, "* connected to %s port %u%s\n", o->url.host, port,
+                pop3_is_tls(s->client) ? " over TLS" : ", no TLS");
+    return TOOL_EXIT_OK;
+}
+
+int tool_session_connect(const tool_opts *o, tool_session *s)
+{
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    if ((rc = connect_client(o, s)) != TOOL_EXIT_OK)
+        tool_session_close(s);
+    return rc;
+}
+
+int tool_session_open(const tool_opts *o, tool_session *s)
+{
+    pop3_status st;
+    char what[600];
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    if ((s->user = user_name(o)) == NULL) {
+        fprintf(stderr, "pop3: no user name: put it in the URL"
+                        " (pop3://USER@%s) or use --user\n", o->url.host);
+        return TOOL_EXIT_USAGE;
+    }
+    /* Ask for the password before connecting: a prompt must not race a
+     * server's idle timeout. */
+    if ((rc = tool_password(o, s->user, &s->password)) != TOOL_EXIT_OK ||
+        (rc = connect_client(o, s)) != TOOL_EXIT_OK) {
         tool_session_close(s);
         return rc;
     }
@@ -147,6 +181,10 @@ int tool_session_open(const tool_opts *o, tool_session *s)
         tool_session_close(s);
         return rc;
     }
+    if (o->verbose)
+        fprintf(stderr, "* logged in as %s with %s\n", s->user,
+                pop3_auth_used(s->client) ? pop3_auth_used(s->client)
+                                          : "?");
     return TOOL_EXIT_OK;
 }
 

@@ -3,13 +3,16 @@
 fetched before (by UIDL), store each one in a directory, and optionally
 delete it from the server once it is safely on disk.
 
-    fetch_new.py [--delete] URL DIR
+    fetch_new.py [--delete] [--ca-file PEM] URL DIR
     fetch_new.py pop3s://alice@mail.example.org ~/mail    # asks for the
                                                           # password
     POP3_PASSWORD=... fetch_new.py pop3://alice@127.0.0.1:1100 out \\
         --tls none
 
-Messages stream to disk chunk by chunk, so their size does not matter.
+pop3s:// is TLS from the first byte, pop3:// requires STLS; the login
+picks the strongest method both sides support (SCRAM-SHA-256 first).
+The new messages are asked for at once (pipelined where the server
+allows) and stream to disk chunk by chunk, so their size does not matter.
 The UIDs already fetched are kept in DIR/.uids, one per line.  Any
 failure leaves the with block by an exception: no QUIT is sent, so the
 server deletes nothing, and the next run picks up where this one failed.
@@ -31,12 +34,12 @@ def file_name(uid: str) -> str:
     return hashlib.sha256(uid.encode()).hexdigest()[:32] + ".eml"
 
 
-def store(client: pop3.Client, n: int, path: str) -> None:
-    """Stream message n to path: a temporary file, fsync, then rename, so
-    a file under its final name is always complete."""
+def store(body: pop3.Body, path: str) -> None:
+    """Stream a message body to path: a temporary file, fsync, then
+    rename, so a file under its final name is always complete."""
     tmp = path + ".part"
     with open(tmp, "wb") as f:
-        for chunk in client.retrieve(n):
+        for chunk in body:
             f.write(chunk)
         f.flush()
         os.fsync(f.fileno())
@@ -61,6 +64,8 @@ def main() -> int:
                    help="delete each message from the server once stored")
     p.add_argument("--tls", default=None,
                    help="override TLS: none, stls, implicit, ...")
+    p.add_argument("--ca-file", default=None,
+                   help="trust the CAs in this PEM file (a private CA)")
     args = p.parse_args()
 
     os.makedirs(args.dir, exist_ok=True)
@@ -74,21 +79,27 @@ def main() -> int:
     options = {"timeout": 60}
     if args.tls:
         options["tls"] = args.tls
+    if args.ca_file:
+        options["ca_file"] = args.ca_file
     try:
         with pop3.connect(with_password(args.url), **options) as client, \
                 open(seen_path, "a") as seen_file:
             uids = client.uidl()
             fresh = sum(uid not in seen for uid in uids.values())
             print(f"{len(uids)} messages on the server, {fresh} new")
-            for n, uid in sorted(uids.items()):
-                if uid not in seen:
-                    store(client, n, os.path.join(args.dir, file_name(uid)))
-                    seen_file.write(uid + "\n")
-                    seen_file.flush()
-                    seen.add(uid)
-                    print(f"  {uid}: stored")
-                if args.delete:  # stored now or in an earlier run
-                    client.delete(n)  # committed by the QUIT at the end
+            new = sorted(n for n, uid in uids.items() if uid not in seen)
+            for n, body in client.retrieve_many(new):
+                uid = uids[n]
+                store(body, os.path.join(args.dir, file_name(uid)))
+                seen_file.write(uid + "\n")
+                seen_file.flush()
+                os.fsync(seen_file.fileno())
+                seen.add(uid)
+                print(f"  {uid}: stored")
+            if args.delete:  # stored now or in an earlier run
+                client.delete_many(sorted(n for n, uid in uids.items()
+                                          if uid in seen))
+            # committed by the QUIT at the end of the with block
         # Leaving the with block cleanly sent QUIT: deletions are final.
     except pop3.Error as e:
         print(f"fetch_new: {e}", file=sys.stderr)

@@ -189,3 +189,29 @@ def dovecot():
             harness.stop(d)
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+
+# -- TLS material for the scripted server ---------------------------------
+
+@pytest.fixture(scope="session")
+def certs():
+    """Throw-away certificates (tests/server/certs.py): a Path holding
+    ca.pem, server.pem/.key (localhost, 127.0.0.1, ::1), other-ca.pem (a
+    CA that signed nothing here) and client.pem/.key (from ca.pem)."""
+    if SOURCE_DIR is None:
+        pytest.skip("needs the libpop3 source tree (tests/server)")
+    sys.path.insert(0, str(SOURCE_DIR / "tests/server"))
+    import certs as certs_mod  # the project's certificate maker
+    d = Path(tempfile.mkdtemp(prefix="pop3py-certs-"))
+    try:
+        certs_mod.make(str(d))
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def tls_server_args(certs, *extra):
+    """pop3d.py arguments for a server with STLS (or, with
+    "--implicit-tls" among `extra`, POP3S) over the certs fixture."""
+    return ("--tls-cert", str(certs / "server.pem"),
+            "--tls-key", str(certs / "server.key")) + tuple(extra)

@@ -158,24 +158,4 @@ def test_mailbox_in_use(dovecot, mail):
         first.noop()
 
 
-def _tls_client(dovecot, **kw):
-    if dovecot.pop3s_port is None:
-        pytest.skip("this Dovecot has no POP3S listener")
-    try:
-        return pop3.Client(dovecot.host, dovecot.pop3s_port, tls="implicit",
-                           timeout=20, **kw)
-    except pop3.UnsupportedError:
-        pytest.skip("TLS is not in this build of libpop3 yet")
-
-
-def test_pop3s_verified(dovecot, mail):
-    mail("py8")
-    with _tls_client(dovecot, ca_file=dovecot.ca_file,
-                     server_name="localhost") as c:
-        c.login("py8", PASSWORD)
-        assert b"".join(c.retrieve(1)) == MSG1
-
-
-def test_pop3s_untrusted_certificate(dovecot):
-    with pytest.raises(pop3.CertificateError):
-        _tls_client(dovecot)  # the test CA is not in the system store
+# TLS, SASL and CAPA against Dovecot: test_tls_dovecot.py.

@@ -177,9 +177,14 @@ def test_connection_refused():
 def test_tls_required_but_not_available_sends_no_credentials(server):
     # The default is STLS required on port 110-style ports; this server
     # offers no STLS, so no session (and no USER/PASS) may happen.
-    with pytest.raises((pop3.TLSError, pop3.UnsupportedError)):
-        c = pop3.Client("127.0.0.1", server.port, timeout=5)
-        c.login("alice", "secret")
+    with pytest.raises(pop3.TLSUnavailableError) as ei:
+        pop3.Client("127.0.0.1", server.port, timeout=5)
+    assert ei.value.operation == "connect"
+    assert server.sent_lines() == ["CAPA"]
+    # pop3:// is STLS required too, whatever the port.
+    with pytest.raises(pop3.TLSUnavailableError):
+        pop3.connect(f"pop3://alice:secret@127.0.0.1:{server.port}",
+                     timeout=5)
     assert not any(l.startswith(("USER", "PASS")) for l in server.sent_lines())
 
 

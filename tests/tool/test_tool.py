@@ -48,7 +48,7 @@ def lf(data):
 class Server:
     """pop3d.py on a loopback port with a private maildrop."""
 
-    def __init__(self, msgs=MSGS, faults=(), apop=False):
+    def __init__(self, msgs=MSGS, faults=(), apop=False, extra=()):
         self.dir = tempfile.mkdtemp(prefix="pop3tool-srv.")
         self.drop = os.path.join(self.dir, "drop", "alice")
         os.makedirs(self.drop)
@@ -56,6 +56,7 @@ class Server:
             self.add(uid, data)
         self.faults = list(faults)
         self.apop = apop
+        self.extra = list(extra)
         self.proc = None
         self.start()
 
@@ -78,6 +79,7 @@ class Server:
             args += ["--fault", f]
         if self.apop:
             args.append("--apop")
+        args += self.extra
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while not os.path.exists(port_file):
@@ -259,11 +261,27 @@ class Scripted(ToolCase):
         self.assertEqual(s.uids(), [])
         self.assertIn(b"fetched 3 messages", out)
         self.assertIn(b"deleted 3", out)
-        # DELE only ever follows the RETR of the same message
+        # The RETRs pipelined, each message stored as it arrives; DELE
+        # only once every message is stored; QUIT commits.
         cmds = [ln for ln in s.log().splitlines() if ln[:4] in
                 ("RETR", "DELE", "QUIT")]
-        self.assertEqual(cmds, ["RETR 1", "DELE 1", "RETR 2", "DELE 2",
-                                "RETR 3", "DELE 3", "QUIT"])
+        self.assertEqual(cmds, ["RETR 1", "RETR 2", "RETR 3", "DELE 1",
+                                "DELE 2", "DELE 3", "QUIT"])
+
+    def test_fetch_is_pipelined(self):
+        # -v shows every RETR (and then every DELE) sent before the first
+        # reply to it is read: the server lists PIPELINING.
+        s = self.server()
+        _, _, err = self.run_tool("-v", "fetch", s.url(), "--maildir",
+                                  self.path("Mail"), expect=0)
+        lines = err.splitlines()
+        retr = [i for i, ln in enumerate(lines) if ln.startswith("C: RETR")]
+        dele = [i for i, ln in enumerate(lines) if ln.startswith("C: DELE")]
+        self.assertEqual(len(retr), 3)
+        self.assertEqual(retr, list(range(retr[0], retr[0] + 3)))
+        self.assertEqual(dele, list(range(dele[0], dele[0] + 3)))
+        self.assertTrue(lines[retr[2] + 1].startswith("S: +OK"), lines)
+        self.assert_each_once(self.path("Mail"), MSGS)
 
     def test_fetch_mbox(self):
         s = self.server()
@@ -456,9 +474,12 @@ class Scripted(ToolCase):
 
     def test_delete(self):
         s = self.server()
-        rc, _, err = self.run_tool("delete", s.url(), "1", "9")
+        rc, _, err = self.run_tool("delete", s.url(), "1", "9", "3")
         self.assertEqual(rc, EXIT_SERVER, err)
+        self.assertIn("delete 9: server replied -ERR", err)
+        self.assertIn("nothing deleted", err)
         self.assertEqual(s.uids(), sorted(MSGS))     # all or nothing
+        self.assertNotIn("QUIT", s.log())
         self.run_tool("delete", s.url(), "1", "3", expect=0)
         self.assertEqual(s.uids(), ["1002-b"])
         self.run_tool("delete", "--uid", s.url(), "1002-b", expect=0)
@@ -477,13 +498,15 @@ class Scripted(ToolCase):
 
     def test_password_never_in_verbose_output(self):
         s = self.server(apop=True)
-        for extra in ([], ["--auth", "APOP"]):
+        # Without --auth the strongest method both sides have: APOP here.
+        for extra, needle in (([], "C: APOP ****"),
+                              (["--auth", "USER"], "C: USER alice"),
+                              (["--auth", "apop"], "C: APOP ****")):
             _, _, err = self.run_tool("-v", "list", s.url(), *extra,
                                       expect=0)
-            self.assertIn("C: USER alice" if not extra else "C: APOP",
-                          err)
+            self.assertIn(needle, err)
             self.assertNotIn(PASSWORD, err)
-        rc, _, err = self.run_tool("-v", "list", s.url(),
+        rc, _, err = self.run_tool("-v", "list", s.url(), "--auth", "USER",
                                    env={"POP3_PASSWORD": "wrong-pw-x"})
         self.assertEqual(rc, EXIT_AUTH)
         self.assertIn("PASS ****", err)
@@ -514,6 +537,72 @@ class Scripted(ToolCase):
         self.assertEqual(rc, EXIT_USAGE, err)
         self.assertIn("readable by others", err)
         self.assertIn("no password", err)
+
+    def test_sasl_auth(self):
+        s = self.server(extra=["--sasl", "all"])
+        _, _, err = self.run_tool("-v", "list", s.url(), expect=0)
+        self.assertIn("* logged in as alice with SCRAM-SHA-256", err)
+        for mech in ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
+                     "scram-sha-256"):
+            _, _, err = self.run_tool("-v", "list", s.url(), "--auth", mech,
+                                      expect=0)
+            self.assertIn("C: AUTH " + mech.upper(), err)
+            self.assertIn("with " + mech.upper(), err)
+            self.assertNotIn(PASSWORD, err)
+        # RFC 2384's ;AUTH= in the URL
+        self.run_tool("list", "pop://alice;AUTH=CRAM-MD5@127.0.0.1:%d"
+                      % s.port, expect=0)
+        self.assertIn("AUTH CRAM-MD5", s.log())
+        rc, _, err = self.run_tool("list", s.url(), "--auth", "SCRAM-SHA-256",
+                                   env={"POP3_PASSWORD": "wrong-pw-x"})
+        self.assertEqual(rc, EXIT_AUTH, err)
+        self.assertIn("authentication failed", err)
+        rc, _, err = self.run_tool("list", s.url(), "--auth", "GSSAPI")
+        self.assertEqual(rc, EXIT_USAGE, err)
+        self.assertIn("unknown method", err)
+        rc, _, err = self.run_tool(
+            "list", "pop://alice;AUTH=NOPE@127.0.0.1:%d" % s.port)
+        self.assertEqual(rc, EXIT_USAGE, err)
+
+    def test_capa_text_and_json(self):
+        s = self.server(extra=["--capa", "--sasl", "PLAIN,SCRAM-SHA-256",
+                               "--capa-line", "LOGIN-DELAY 900",
+                               "--capa-line", "login-delay 5"])
+        # No user and no password needed: capa does not log in.
+        url = "pop3://127.0.0.1:%d" % s.port
+        _, out, err = self.run_tool("capa", url,
+                                    env={"POP3_PASSWORD": None}, expect=0)
+        self.assertEqual(out.decode().splitlines(), [
+            "TOP", "UIDL", "USER", "RESP-CODES", "PIPELINING",
+            "IMPLEMENTATION pop3d-test", "SASL PLAIN SCRAM-SHA-256",
+            "LOGIN-DELAY 900", "login-delay 5"])
+        _, out, _ = self.run_tool(url, "capa", "--json",
+                                  env={"POP3_PASSWORD": None}, expect=0)
+        doc = json.loads(out)
+        self.assertEqual(doc["host"], "127.0.0.1")
+        self.assertEqual(doc["port"], s.port)
+        self.assertIs(doc["tls"], False)
+        self.assertEqual(doc["capabilities"], {
+            "TOP": [], "UIDL": [], "USER": [], "RESP-CODES": [],
+            "PIPELINING": [], "IMPLEMENTATION": ["pop3d-test"],
+            "SASL": ["PLAIN", "SCRAM-SHA-256"], "LOGIN-DELAY": ["900"]})
+        self.assertEqual(doc["lines"][-1], "login-delay 5")
+        log = [ln for ln in s.log().splitlines() if not ln.startswith("#")]
+        self.assertEqual(log, ["CAPA", "QUIT", "CAPA", "QUIT"])
+
+    def test_capa_refused(self):
+        s = self.server(faults=["capa-err"])
+        rc, out, err = self.run_tool("capa", s.url())
+        self.assertEqual(rc, EXIT_SERVER, err)
+        self.assertIn("no CAPA", err)
+        self.assertEqual(out, b"")
+
+    def test_list_headers_pipelined(self):
+        s = self.server()
+        self.run_tool("list", "--headers", s.url(), expect=0)
+        self.assertEqual([ln for ln in s.log().splitlines()
+                          if ln.startswith("TOP")],
+                         ["TOP 1 0", "TOP 2 0", "TOP 3 0"])
 
     def test_tls_is_the_default(self):
         # pop3:// means STLS required; the scripted server has none (and
@@ -555,8 +644,9 @@ class Scripted(ToolCase):
         self.assertIn("could not connect", err)
 
 
-class Dovecot(ToolCase):
-    """The same jobs against a real server: the fixture's Dovecot."""
+class DovecotBase(ToolCase):
+    """The fixture's Dovecot ($DOVECOT_DIR, started with --tls): ports,
+    CA, seeding; users tool1..tool8 (password "secret")."""
 
     @classmethod
     def setUpClass(cls):
@@ -570,6 +660,8 @@ class Dovecot(ToolCase):
         with open(env) as f:
             vals = dict(ln.strip().split("=", 1) for ln in f if "=" in ln)
         cls.port = int(vals["POP3_PORT"])
+        cls.pop3s_port = int(vals["POP3S_PORT"])
+        cls.ca = vals["POP3_CA"]
 
     def seed(self, user):
         files = []
@@ -582,6 +674,13 @@ class Dovecot(ToolCase):
 
     def url(self, user):
         return "pop3://%s@127.0.0.1:%d" % (user, self.port)
+
+    def url_s(self, user):
+        return "pop3s://%s@127.0.0.1:%d" % (user, self.pop3s_port)
+
+
+class Dovecot(DovecotBase):
+    """The same jobs against a real server: the fixture's Dovecot."""
 
     def test_fetch_each_format(self):
         pw = {"POP3_PASSWORD": "secret"}
@@ -630,13 +729,112 @@ class Dovecot(ToolCase):
         self.assertEqual(self.harness.count(self.dir, "tool5"), 3)
 
 
+class DovecotTLS(DovecotBase):
+    """TLS and SASL against the fixture's Dovecot (started with --tls):
+    STLS on the POP3 port, POP3S on its own, a test CA in POP3_CA."""
+
+    PW = {"POP3_PASSWORD": "secret"}
+
+    def test_capa_over_stls(self):
+        # pop3:// means STLS: the list is the one sent under TLS.
+        url = "pop3://127.0.0.1:%d" % self.port
+        _, out, err = self.run_tool("capa", url, "--ca-file", self.ca,
+                                    cleartext=False, expect=0)
+        lines = out.decode().splitlines()
+        self.assertIn("PIPELINING", lines)
+        self.assertNotIn("STLS", lines)
+        sasl = [ln for ln in lines if ln.startswith("SASL ")]
+        self.assertEqual(len(sasl), 1)
+        for mech in ("PLAIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"):
+            self.assertIn(mech, sasl[0].split())
+        _, out, _ = self.run_tool("capa", "--json", url, "--ca-file",
+                                  self.ca, cleartext=False, expect=0)
+        doc = json.loads(out)
+        self.assertIs(doc["tls"], True)
+        self.assertIn("SCRAM-SHA-256", doc["capabilities"]["SASL"])
+        self.assertEqual(doc["capabilities"]["TOP"], [])
+        self.assertNotIn("STLS", doc["capabilities"])
+        # in cleartext the server offers STLS
+        _, out, _ = self.run_tool("capa", "--json", url, expect=0)
+        doc = json.loads(out)
+        self.assertIs(doc["tls"], False)
+        self.assertIn("STLS", doc["capabilities"])
+        # POP3S
+        _, out, _ = self.run_tool(
+            "capa", "--json", "pop3s://127.0.0.1:%d" % self.pop3s_port,
+            "--ca-file", self.ca, cleartext=False, expect=0)
+        self.assertIs(json.loads(out)["tls"], True)
+
+    def test_fetch_over_stls_and_pop3s(self):
+        for user, url in (("tool6", self.url("tool6")),
+                          ("tool7", self.url_s("tool7"))):
+            self.seed(user)
+            md = self.path("Mail-" + user)
+            _, out, err = self.run_tool(
+                "-v", "fetch", url, "--ca-file", self.ca, "--maildir", md,
+                env=self.PW, cleartext=False, expect=0)
+            self.assertIn("over TLS", err)
+            self.assertIn("with SCRAM-SHA-256", err)
+            self.assertIn(b"fetched 3 messages", out)
+            self.assert_each_once(md, MSGS)
+            self.assertEqual(self.harness.count(self.dir, user), 0)
+
+    def test_auth_scram_sha_256(self):
+        self.seed("tool8")
+        _, out, err = self.run_tool(
+            "-v", "list", "--json", self.url("tool8"), "--ca-file", self.ca,
+            "--auth", "SCRAM-SHA-256", env=self.PW, cleartext=False,
+            expect=0)
+        self.assertIn("C: AUTH SCRAM-SHA-256", err)
+        self.assertIn("* logged in as tool8 with SCRAM-SHA-256", err)
+        self.assertNotIn("secret", err)
+        self.assertEqual(json.loads(out)["count"], 3)
+        for mech in ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "APOP"):
+            _, _, err = self.run_tool(
+                "-v", "list", self.url_s("tool8"), "--ca-file", self.ca,
+                "--auth", mech, env=self.PW, cleartext=False, expect=0)
+            self.assertIn("with " + mech, err)
+        rc, _, err = self.run_tool(
+            "list", self.url("tool8"), "--ca-file", self.ca, "--auth",
+            "SCRAM-SHA-256", env={"POP3_PASSWORD": "not-it-x"},
+            cleartext=False)
+        self.assertEqual(rc, EXIT_AUTH, err)
+        self.assertEqual(self.harness.count(self.dir, "tool8"), 3)
+
+    def test_wrong_ca(self):
+        self.seed("tool8")
+        sys.path.insert(0, os.path.join(SRC, "tests", "server"))
+        import certs
+        certs.make(self.path("certs"))
+        other = self.path("certs", "other-ca.pem")
+        for url in (self.url("tool8"), self.url_s("tool8")):
+            for ca in (["--ca-file", other], []):  # [] : the system's CAs
+                rc, out, err = self.run_tool("fetch", url, *ca, "--maildir",
+                                             self.path("Mail"), env=self.PW,
+                                             cleartext=False)
+                self.assertEqual(rc, EXIT_TLS, (url, ca, err))
+                self.assertIn("certificate not trusted", err)
+                self.assertIn("certificate verify failed", err)
+                self.assertIn("--ca-file", err)
+                self.assertEqual(out, b"")
+        self.assertEqual(self.harness.count(self.dir, "tool8"), 3)
+        self.assertFalse(os.path.exists(self.path("Mail", "new")) and
+                         os.listdir(self.path("Mail", "new")))
+        # --insecure skips the check, by name only
+        self.run_tool("list", self.url_s("tool8"), "--insecure",
+                      env=self.PW, cleartext=False, expect=0)
+
+
 def main():
     which = sys.argv[1] if len(sys.argv) > 1 else "scripted"
     if not os.access(TOOL, os.X_OK):
         print("test_tool: no tool at %s (set POP3_TOOL)" % TOOL)
         return 1
-    cls = {"scripted": Scripted, "dovecot": Dovecot}[which]
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+    classes = {"scripted": [Scripted],
+               "dovecot": [Dovecot, DovecotTLS]}[which]
+    suite = unittest.TestSuite(
+        unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+        for cls in classes)
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     return 0 if result.wasSuccessful() else 1
 

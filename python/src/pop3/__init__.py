@@ -17,7 +17,11 @@ or ``pop3.connect("pop3s://alice:secret@mail.example.org")``.
   interrupted session never commits deletions.
 - :meth:`Client.retrieve` / :meth:`Client.top` -- a message as an iterator
   of ``bytes`` chunks, in constant memory; :meth:`Client.read_message`
-  parses it.
+  parses it; :meth:`Client.retrieve_many` / :meth:`Client.delete_many`
+  pipeline many messages.
+- :meth:`Client.authenticate` -- the strongest login both sides support
+  (SCRAM, CRAM-MD5, ..., APOP, USER); :meth:`Client.auth` for a named
+  SASL mechanism; :meth:`Client.capabilities` for CAPA.
 - :class:`Error` and its subclasses -- every failure, with the server's
   text and response code.
 
@@ -26,7 +30,8 @@ parallel.  Docs: docs/python.md in the libpop3 source tree.
 """
 
 from . import _pop3
-from ._client import TLS, Body, Client, Stat, State
+from ._capa import Capabilities
+from ._client import TLS, Auth, Batch, Body, Client, Stat, State
 from ._errors import (ArgumentError, AuthenticationError, AuthUnavailableError,
                       BusyError, CertificateError, ConnectionError, Error,
                       LineTooLongError, LoginDelayError, MailboxInUseError,
@@ -39,7 +44,8 @@ __version__: str = _pop3.pop3_version()
 """The version of the bundled C library (and of this package)."""
 
 __all__ = [
-    "Client", "connect", "Body", "Stat", "State", "TLS",
+    "Client", "connect", "Body", "Batch", "Capabilities", "Stat", "State",
+    "TLS", "Auth",
     "Error", "ArgumentError", "UnsupportedError", "StateError", "BusyError",
     "ServerError", "MailboxInUseError", "LoginDelayError",
     "TemporaryServerError", "PermanentServerError", "AuthenticationError",

@@ -9,13 +9,16 @@ import enum
 import threading
 import weakref
 from types import TracebackType
-from typing import (Any, Callable, Dict, Iterator, List, NamedTuple,
-                    Optional, Type, Union, overload)
+from typing import (Any, Callable, Dict, Iterable, Iterator, List,
+                    NamedTuple, Optional, Tuple, Type, Union, overload)
 
 from . import _pop3 as _c
-from ._errors import ArgumentError, Error, StateError, make_error
+from ._capa import Capabilities
+from ._errors import (ArgumentError, Error, ServerError, StateError,
+                      make_error)
 
-__all__ = ["Client", "TLS", "State", "Stat", "Body", "StrOrBytes"]
+__all__ = ["Client", "TLS", "Auth", "State", "Stat", "Body", "Batch",
+           "StrOrBytes"]
 
 StrOrBytes = Union[str, bytes]
 TraceHook = Callable[[str, str], Any]
@@ -36,6 +39,35 @@ class TLS(enum.IntEnum):
     """STLS or no session: no credential is sent in cleartext."""
     IMPLICIT = _c.POP3_TLS_IMPLICIT
     """TLS from the first byte (POP3S, usually port 995)."""
+
+
+class Auth(enum.IntFlag):
+    """Login methods, as flags for ``Client(auth_methods=...)`` (the C
+    library's ``POP3_AUTH_*`` bits).  :meth:`Client.authenticate` picks
+    the strongest one both sides allow; :attr:`Client.auth_used` names
+    the one it chose.  Combine them with ``|``, or pass names such as
+    ``["SCRAM-SHA-256", "APOP"]``."""
+
+    USER = _c.POP3_AUTH_USER
+    """USER/PASS (RFC 1939): the password crosses the wire as it is."""
+    APOP = _c.POP3_AUTH_APOP
+    """APOP (RFC 1939): an MD5 digest of the greeting's timestamp."""
+    PLAIN = _c.POP3_AUTH_PLAIN
+    """SASL PLAIN (RFC 4616): the password as it is."""
+    LOGIN = _c.POP3_AUTH_LOGIN
+    """SASL LOGIN: the password as it is."""
+    CRAM_MD5 = _c.POP3_AUTH_CRAM_MD5
+    """SASL CRAM-MD5 (RFC 2195): an HMAC of a challenge."""
+    SCRAM_SHA_1 = _c.POP3_AUTH_SCRAM_SHA_1
+    """SASL SCRAM-SHA-1 (RFC 5802): a proof; the server proves itself."""
+    SCRAM_SHA_256 = _c.POP3_AUTH_SCRAM_SHA_256
+    """SASL SCRAM-SHA-256 (RFC 7677): a proof; the server proves itself."""
+    XOAUTH2 = _c.POP3_AUTH_XOAUTH2
+    """SASL XOAUTH2: an OAuth 2.0 access token (never chosen unless
+    named)."""
+    OAUTHBEARER = _c.POP3_AUTH_OAUTHBEARER
+    """SASL OAUTHBEARER (RFC 7628): an OAuth 2.0 access token (never
+    chosen unless named)."""
 
 
 class State(enum.IntEnum):
@@ -71,6 +103,43 @@ def _tls_mode(tls: Union[TLS, str]) -> TLS:
             status=_c.POP3_E_ARG)
     raise TypeError(f"tls must be a pop3.TLS or a str, not "
                     f"{type(tls).__name__}")
+
+
+AuthMethods = Union[Auth, str, Iterable[Union[Auth, str]]]
+
+
+def _auth_methods(value: AuthMethods) -> int:
+    """Auth flags, a method's name ("SCRAM-SHA-256", "apop"), or an
+    iterable of either, as the C library's bit set."""
+    def one(v: object) -> int:
+        if isinstance(v, Auth):
+            return int(v)
+        if isinstance(v, str):
+            try:
+                return int(Auth[v.strip().upper().replace("-", "_")])
+            except KeyError:
+                raise ArgumentError(
+                    f"auth_methods: unknown method {v!r}: expected "
+                    f"{', '.join(str(m.name).replace('_', '-') for m in Auth)}",
+                    status=_c.POP3_E_ARG) from None
+        raise TypeError(f"auth_methods must hold pop3.Auth values or "
+                        f"names, not {type(v).__name__}")
+    if isinstance(value, (Auth, str)):
+        bits = one(value)
+    else:
+        try:
+            items = list(value)
+        except TypeError:
+            raise TypeError("auth_methods must be pop3.Auth flags, a name, "
+                            "or an iterable of them") from None
+        bits = 0
+        for v in items:
+            bits |= one(v)
+    if not bits:
+        # 0 would mean "every password method" to the C library.
+        raise ArgumentError("auth_methods: no method left to log in with",
+                            status=_c.POP3_E_ARG)
+    return bits
 
 
 def _msg(n: object) -> int:
@@ -114,8 +183,9 @@ def _seconds_to_ms(name: str, seconds: Optional[float]) -> Optional[int]:
 
 
 class Body(Iterator[bytes]):
-    """The body of a message being read (from :meth:`Client.retrieve` or
-    :meth:`Client.top`): an iterator of ``bytes`` chunks.
+    """The body of a message being read (from :meth:`Client.retrieve`,
+    :meth:`Client.top`, or one message of :meth:`Client.retrieve_many`):
+    an iterator of ``bytes`` chunks.
 
     The chunks are dot-unstuffed, keep their CRLF line ends, and follow
     the network reads, not lines; joined, they are the message.  Only one
@@ -127,46 +197,98 @@ class Body(Iterator[bytes]):
     use the body as a context manager) to read and drop the rest.  A body
     that is simply dropped unfinished is discarded the same way before
     the client's next command.
+
+    In a batch, the server may have answered ``-ERR`` for this one
+    message: :attr:`error` is then that exception, and iterating the body
+    raises it (every time), while the batch goes on with the next message.
     """
 
-    def __init__(self, client: "Client", operation: str) -> None:
+    msg: int
+    """The number of the message."""
+
+    def __init__(self, client: "Client", operation: str, msg: int,
+                 batch: Optional["Batch"] = None,
+                 error: Optional[Error] = None) -> None:
         self._client = client
         self._op = operation
-        self._done = False
+        # Weak: a batch left by `break` is dropped (and so discarded before
+        # the next command) even while its last body is still referenced.
+        self._batch_ref = None if batch is None else weakref.ref(batch)
+        self._error = error
+        self._done = error is not None
+        self.msg = msg
+
+    @property
+    def error(self) -> Optional[Error]:
+        """The server's ``-ERR`` for this message of a batch (a
+        :class:`ServerError`), or ``None``: the body is there."""
+        return self._error
 
     def __iter__(self) -> "Body":
         return self
 
+    def _batch(self) -> Optional["Batch"]:
+        return None if self._batch_ref is None else self._batch_ref()
+
+    def _active(self) -> bool:
+        """Whether the client is still reading this body."""
+        owner = self._client._body
+        if owner is None:
+            return False
+        if self._batch_ref is None:
+            return owner() is self
+        batch = self._batch_ref()
+        return (batch is not None and owner() is batch
+                and batch._current is self)
+
     def __next__(self) -> bytes:
+        if self._error is not None:
+            raise self._error
         if self._done:
             raise StopIteration
         client = self._client
         with client._locked():
-            if client._body is None or client._body() is not self:
+            if not self._active():
                 self._done = True
-                raise StateError(f"{self._op}: the body was abandoned "
-                                 f"(the client was closed or moved on)",
+                why = ("the client was closed or moved on"
+                       if self._batch_ref is None else
+                       "its batch moved on to the next message, or was "
+                       "dropped: keep the batch while reading its bodies")
+                raise StateError(f"{self._op}: the body of message "
+                                 f"{self.msg} was abandoned ({why})",
                                  status=_c.POP3_E_STATE)
             st, chunk = _c.pop3_body_next(client._handle())
             if st == _c.POP3_OK:
                 return chunk
             self._done = True
-            client._body = None
+            batch = self._batch()
+            if batch is None:
+                client._body = None
+            else:
+                batch._current = None
             if st == _c.POP3_DONE:
                 raise StopIteration
+            if batch is not None:
+                batch._end()
             raise client._error(st, self._op)
 
     def close(self) -> None:
         """Read and drop the rest of the body, so the client can go on.
-        Does nothing when the body has ended."""
+        Does nothing when the body has ended.  In a batch, the rest is
+        dropped when the batch moves to its next message."""
         if self._done:
             return
         self._done = True
         client = self._client
         with client._locked():
-            if client._body is not None and client._body() is self:
-                client._body = None
-                client._check(_c.pop3_discard(client._handle()), self._op)
+            if not self._active():
+                return
+            batch = self._batch()
+            if batch is not None:
+                batch._current = None  # pop3_many_next skips the rest
+                return
+            client._body = None
+            client._check(_c.pop3_discard(client._handle()), self._op)
 
     def __enter__(self) -> "Body":
         return self
@@ -178,6 +300,108 @@ class Body(Iterator[bytes]):
             self.close()
         # On an exception, leave the rest unread: the client's owner decides
         # (a Client context manager then closes without QUIT).
+
+
+class Batch(Iterator[Tuple[int, Body]]):
+    """Many messages retrieved at once (from :meth:`Client.retrieve_many`
+    or :meth:`Client.top_many`): an iterator of ``(msg, body)`` pairs, one
+    per message asked for, in that order; each `body` a :class:`Body`.
+
+    The commands are pipelined (RFC 2449) when the server lists
+    ``PIPELINING``: several are in flight while the bodies stream in,
+    within a window small enough that neither side can deadlock; without
+    it they go one at a time.  Either way one message is read at a time,
+    in constant memory::
+
+        for n, body in client.retrieve_many(client.list()):
+            try:
+                data = b"".join(body)
+            except pop3.ServerError:
+                continue                    # -ERR for this message only
+            store(n, data)
+
+    A ``-ERR`` for one message does not end the batch: that pair's body
+    has it as :attr:`Body.error` and raises it when iterated.  A failure
+    of the connection ends the batch (and the session) by raising from
+    the iteration.  Moving to the next pair drops what is left of the
+    previous body.
+
+    While the batch runs, other commands get :class:`BusyError`: iterate
+    to the end, or :meth:`close` it (or use it as a context manager); a
+    batch dropped unfinished (say, after ``break``) is closed before the
+    client's next command.  A body does not keep its batch alive, so
+    keep the batch (or the ``for`` loop over it) while reading.
+    """
+
+    def __init__(self, client: "Client", operation: str,
+                 msgs: List[int]) -> None:
+        self._client = client
+        self._op = operation
+        self._msgs = msgs
+        self._current: Optional[Body] = None
+        self._done = not msgs
+
+    def __iter__(self) -> "Batch":
+        return self
+
+    def _end(self) -> None:
+        self._done = True
+        self._current = None
+        client = self._client
+        if client._body is not None and client._body() is self:
+            client._body = None
+
+    def __next__(self) -> Tuple[int, Body]:
+        if self._done:
+            raise StopIteration
+        client = self._client
+        with client._locked():
+            if client._body is None or client._body() is not self:
+                self._done = True
+                raise StateError(f"{self._op}: the batch was abandoned "
+                                 f"(the client was closed or moved on)",
+                                 status=_c.POP3_E_STATE)
+            self._current = None
+            handle = client._handle()
+            st, msg = _c.pop3_many_next(handle)
+            if st == _c.POP3_OK:
+                body = Body(client, self._op, msg, batch=self)
+                self._current = body
+                return msg, body
+            if st == _c.POP3_DONE:
+                self._end()
+                raise StopIteration
+            if (_c.pop3_status_family(st) == _c.POP3_FAMILY_SERVER
+                    and _c.pop3_get_state(handle)
+                    == _c.POP3_STATE_TRANSACTION and msg):
+                # -ERR for this message alone; the batch goes on.
+                return msg, Body(client, self._op, msg, batch=self,
+                                 error=client._error(st, f"{self._op} {msg}"))
+            self._end()
+            raise client._error(st, self._op)
+
+    def close(self) -> None:
+        """End the batch early: the replies already asked for are read and
+        dropped, so the client can go on.  Does nothing when the batch
+        has ended."""
+        if self._done:
+            return
+        client = self._client
+        with client._locked():
+            if client._body is None or client._body() is not self:
+                self._done = True
+                return
+            self._end()
+            client._check(_c.pop3_discard(client._handle()), self._op)
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        if exc_type is None:
+            self.close()
 
 
 class Client:
@@ -203,7 +427,10 @@ class Client:
         tls: a :class:`TLS` or its name (``"default"``, ``"none"``,
             ``"stls_if_offered"``, ``"stls"``, ``"implicit"``).  The
             default is implicit TLS on port 995 and required STLS
-            elsewhere; cleartext only with ``tls="none"``.
+            elsewhere; cleartext only with ``tls="none"``.  With TLS
+            required, a server that offers none ends the session in
+            :meth:`connect`, before any credential could be sent
+            (:class:`TLSUnavailableError`).
         timeout: seconds allowed for each operation (default 60).
         connect_timeout: seconds allowed for connecting (default 30, or
             ``timeout`` when that is given).
@@ -213,6 +440,18 @@ class Client:
             the system's).
         cert_file, key_file: a client certificate and its key (PEM).
         server_name: the name to verify and send as SNI (default: host).
+        allow_cleartext: let :meth:`authenticate` send the password as it
+            is (USER/PASS, PLAIN, LOGIN) on a connection without TLS also
+            when `tls` is not ``"none"`` (e.g. ``"stls_if_offered"`` found
+            no STLS).  Default ``False``: choosing ``tls="none"`` is the
+            only other consent.
+        auth_methods: the login methods :meth:`authenticate` may choose
+            from: :class:`Auth` flags, a name (``"SCRAM-SHA-256"``) or an
+            iterable of either.  Default: every password method (not the
+            token ones, XOAUTH2 and OAUTHBEARER).
+        utf8: turn on UTF-8 mode (RFC 6856) in :meth:`connect` when the
+            server offers it, for UTF-8 user names and passwords with
+            USER/PASS and APOP (SASL carries UTF-8 in any case).
         trace: a callable ``trace(direction, line)`` given each command
             sent (``"send"``) and each status or listing line received
             (``"recv"``), without CRLF; passwords are masked.  It must not
@@ -237,19 +476,29 @@ class Client:
                  cert_file: Optional[str] = None,
                  key_file: Optional[str] = None,
                  server_name: Optional[str] = None,
+                 allow_cleartext: bool = False,
+                 auth_methods: Optional[AuthMethods] = None,
+                 utf8: bool = False,
                  trace: Optional[TraceHook] = None,
                  max_line: Optional[int] = None,
                  buffer_size: Optional[int] = None) -> None:
         self._c: Any = None
         self._lock = threading.Lock()
         self._owner: Optional[int] = None
-        self._body: Optional["weakref.ReferenceType[Body]"] = None
+        # What is being read: a Body, or a Batch of them (weak, so one
+        # the caller dropped unfinished is noticed and discarded).
+        self._body: Optional[
+            "weakref.ReferenceType[Union[Body, Batch]]"] = None
         self._trace_hook: Optional[Callable[[int, bytes], None]] = None
         self.tls = _tls_mode(tls)
 
         opts = _c.pop3_options()
         opts.tls = int(self.tls)
         opts.tls_verify = 1 if verify else 0
+        opts.allow_cleartext = 1 if allow_cleartext else 0
+        opts.utf8 = 1 if utf8 else 0
+        if auth_methods is not None:
+            opts.auth_methods = _auth_methods(auth_methods)
         io_ms = _seconds_to_ms("timeout", timeout)
         conn_ms = _seconds_to_ms("connect_timeout", connect_timeout)
         if io_ms is not None:
@@ -295,7 +544,7 @@ class Client:
                              status=_c.POP3_E_STATE)
         return self._c
 
-    def _error(self, status: int, operation: str) -> Exception:
+    def _error(self, status: int, operation: str) -> Error:
         fam = _c.pop3_status_family(status)
         text = code = ""
         # Only a server's answer is worth quoting; after a local refusal
@@ -307,7 +556,13 @@ class Client:
         if status == _c.POP3_E_BUSY:
             detail = ("a message or listing is being read: finish it or "
                       "call its close()")
-        return make_error(status, operation, text, code, detail)
+        # The library's own sentence on the failure (certificate, TLS
+        # file, no login method, ...).  A local refusal (argument, state)
+        # leaves the previous one in place: it would be stale.
+        why = ""
+        if fam not in (_c.POP3_FAMILY_ARG, _c.POP3_FAMILY_STATE):
+            why = _c.pop3_error_detail(self._c) or ""
+        return make_error(status, operation, text, code, detail, why)
 
     def _check(self, status: int, operation: str) -> None:
         if status != _c.POP3_OK:
@@ -437,6 +692,76 @@ class Client:
         or ""."""
         return _c.pop3_resp_code(self._handle()) or ""
 
+    @property
+    def is_tls(self) -> bool:
+        """Whether the connection is under TLS (implicit, or after
+        STLS)."""
+        return self._c is not None and bool(_c.pop3_is_tls(self._c))
+
+    @property
+    def is_utf8(self) -> bool:
+        """Whether UTF-8 mode (RFC 6856) is on."""
+        return self._c is not None and bool(_c.pop3_is_utf8(self._c))
+
+    @property
+    def auth_used(self) -> Optional[str]:
+        """The method of the last login attempt on this connection
+        (``"SCRAM-SHA-256"``, ``"APOP"``, ``"USER"``, ...), or
+        ``None``."""
+        return _c.pop3_auth_used(self._handle())
+
+    # -- TLS and extensions --------------------------------------------------
+
+    def stls(self) -> None:
+        """STLS (RFC 2595): upgrade a cleartext session to TLS, verified as
+        the options say, then read the capabilities again.
+
+        :meth:`connect` already does this unless ``tls="none"``; call it
+        yourself only after a cleartext connect.  Anything but a clean
+        upgrade -- ``-ERR`` (:class:`TLSUnavailableError`), a failed
+        handshake or certificate (:class:`TLSError`,
+        :class:`CertificateError`), bytes injected before the handshake
+        (:class:`ProtocolError`) -- ends the session, so nothing more goes
+        out in cleartext.  Raises :class:`StateError` after login or when
+        TLS is on already (nothing sent)."""
+        self._call("stls", _c.pop3_stls)
+
+    def utf8(self) -> None:
+        """UTF8 (RFC 6856): let the server send UTF-8, and (when the
+        capability says ``USER``) take UTF-8 user names and passwords with
+        USER/PASS and APOP.  Before login only.  Raises
+        :class:`UnsupportedError` when the server does not offer it
+        (nothing sent).  ``Client(utf8=True)`` does this in
+        :meth:`connect`."""
+        self._call("utf8", _c.pop3_utf8)
+
+    def capabilities(self, *, refresh: bool = True) -> Capabilities:
+        """CAPA (RFC 2449): the server's capabilities, as a read-only
+        mapping of each name (upper case; lookups ignore case) to its
+        arguments, e.g. ``{"TOP": [], "UIDL": [], "SASL": ["PLAIN",
+        "SCRAM-SHA-256"], "PIPELINING": []}`` (see :class:`Capabilities`).
+
+        The list can change after STLS and after login, and the client
+        reads it again then by itself.  With ``refresh=False`` no command
+        is sent: the result is the list the client already holds (empty
+        when it has read none).  A server without CAPA answers ``-ERR``:
+        the result is then empty."""
+        with self._locked():
+            handle = self._handle()
+            self._settle()
+            if refresh:
+                st = _c.pop3_capa(handle)
+                if st == _c.POP3_E_SERVER:
+                    return Capabilities()
+                self._check(st, "capabilities")
+            lines: List[str] = []
+            while True:
+                line = _c.pop3_capa_line(handle, len(lines))
+                if line is None:
+                    break
+                lines.append(line)
+        return Capabilities(lines)
+
     # -- authorization -------------------------------------------------------
 
     def login(self, user: StrOrBytes, password: StrOrBytes) -> None:
@@ -455,45 +780,41 @@ class Client:
                    _wire("secret", secret))
 
     def auth(self, mechanism: str, user: StrOrBytes,
-             password: StrOrBytes) -> None:
-        """SASL AUTH (RFC 5034) with the named `mechanism` (``"PLAIN"``,
-        ``"LOGIN"``, ``"CRAM-MD5"``, ``"SCRAM-SHA-256"``, ...).  For the
-        token mechanisms (``"XOAUTH2"``, ``"OAUTHBEARER"``) `password` is
-        the access token."""
+             secret: StrOrBytes) -> None:
+        """SASL AUTH (RFC 5034) with the named `mechanism`: ``"PLAIN"``,
+        ``"LOGIN"``, ``"CRAM-MD5"``, ``"SCRAM-SHA-1"``, ``"SCRAM-SHA-256"``,
+        or for an OAuth 2.0 access token as `secret`, ``"XOAUTH2"`` or
+        ``"OAUTHBEARER"`` (`user` may be "" there).  Any case.
+
+        Sent as asked, whatever the capabilities say.  SCRAM checks that
+        the server knows the password too: a wrong or missing server
+        signature raises :class:`AuthenticationError` (status
+        ``POP3_E_AUTH_SERVER``) and ends the session.  A refusal raises
+        :class:`AuthenticationError` (or :class:`MailboxInUseError`, ...,
+        by the response code); a mechanism the library lacks,
+        :class:`UnsupportedError`.  The secret never appears in the trace
+        or in an exception."""
         if not isinstance(mechanism, str):
-            raise TypeError("mechanism must be a str")
-        fn = getattr(_c, "pop3_auth", None)
-        if fn is None:
-            raise make_error(_c.POP3_E_UNSUPPORTED, "auth",
-                             detail="this build has no SASL")
-        self._call("auth", fn, _wire("mechanism", mechanism),
-                   _wire("user", user), _wire("password", password))
+            raise TypeError(f"mechanism must be a str, not "
+                            f"{type(mechanism).__name__}")
+        self._call("auth", _c.pop3_auth, _wire("mechanism", mechanism),
+                   _wire("user", user), _wire("secret", secret))
 
     def authenticate(self, user: StrOrBytes, password: StrOrBytes) -> None:
-        """Log in with the strongest method both sides support."""
-        user = _wire("user", user)
-        password = _wire("password", password)
-        fn = getattr(_c, "pop3_authenticate", None)
-        if fn is not None:
-            self._call("authenticate", fn, user, password)
-        elif self.apop_timestamp:
-            self._call("authenticate", _c.pop3_apop, user, password)
-        else:
-            self._call("authenticate", _c.pop3_login, user, password)
+        """Log in with the strongest method both sides support, reading
+        the capabilities first if need be: SCRAM-SHA-256, SCRAM-SHA-1,
+        CRAM-MD5, then (under TLS, or with cleartext allowed) PLAIN,
+        LOGIN; APOP; USER/PASS -- limited to `auth_methods`.
 
-    def capabilities(self) -> Dict[str, List[str]]:
-        """CAPA (RFC 2449): each capability's name (upper case) with its
-        arguments, e.g. ``{"UIDL": [], "SASL": ["PLAIN", "CRAM-MD5"]}``."""
-        fn = getattr(_c, "pop3swig_py_capa", None)
-        if fn is None:
-            raise make_error(_c.POP3_E_UNSUPPORTED, "capabilities",
-                             detail="this build has no CAPA")
-        (lines,) = self._call("capabilities", fn)
-        caps: Dict[str, List[str]] = {}
-        for line in lines:
-            name, *args = line.split()
-            caps[name.upper()] = args
-        return caps
+        On a connection without TLS the methods that reveal the password
+        take part only where you chose cleartext (``tls="none"`` or
+        ``allow_cleartext=True``).  Exactly one method is tried: a refused
+        password is not retried with a weaker one.  :attr:`auth_used`
+        names the method chosen.  Raises :class:`AuthUnavailableError`
+        when no method is left (its ``error_detail`` says why), else as
+        :meth:`auth`, :meth:`apop` and :meth:`login` do."""
+        self._call("authenticate", _c.pop3_authenticate,
+                   _wire("user", user), _wire("password", password))
 
     # -- transaction ---------------------------------------------------------
 
@@ -568,7 +889,8 @@ class Client:
                 parser.feed(chunk)
             msg = parser.close()
         """
-        return self._begin_body("retrieve", _c.pop3_retr_begin, _msg(n))
+        n = _msg(n)
+        return self._begin_body("retrieve", n, _c.pop3_retr_begin, n)
 
     def top(self, n: int, lines: int) -> Body:
         """TOP n lines: the headers of message `n` and the first `lines`
@@ -578,11 +900,12 @@ class Client:
         if not 0 <= lines <= 0xFFFFFFFF:
             raise ArgumentError(f"lines={lines}: out of range",
                                 status=_c.POP3_E_ARG)
-        return self._begin_body("top", _c.pop3_top_begin, _msg(n), lines)
+        n = _msg(n)
+        return self._begin_body("top", n, _c.pop3_top_begin, n, lines)
 
-    def _begin_body(self, op: str, fn: Callable[..., Any],
+    def _begin_body(self, op: str, n: int, fn: Callable[..., Any],
                     *args: Any) -> Body:
-        body = Body(self, op)
+        body = Body(self, op, n)
         with self._locked():
             self._call_locked(op, fn, *args)
             self._body = weakref.ref(body)
@@ -604,6 +927,88 @@ class Client:
         :meth:`quit` (or a clean exit from the ``with`` block) commits
         it; :meth:`reset` unmarks."""
         self._call("delete", _c.pop3_dele, _msg(n))
+
+    def retrieve_many(self, msgs: Iterable[int]) -> Batch:
+        """RETR of many messages, pipelined: an iterator of ``(msg,
+        body)`` pairs in the order of `msgs`, each `body` a :class:`Body`
+        of ``bytes`` chunks (see :class:`Batch`)::
+
+            for n, body in c.retrieve_many(c.list()):
+                with open(f"{n}.eml", "wb") as f:
+                    for chunk in body:
+                        f.write(chunk)
+
+        With ``PIPELINING`` in the server's capabilities, commands go
+        ahead of the replies (a window of ``POP3_PIPELINE_WINDOW``), which
+        saves a round trip per message; otherwise one at a time.  A
+        ``-ERR`` for one message is raised by its body alone and the
+        batch goes on.  Numbers are checked (ints from 1) before anything
+        is sent; an empty `msgs` sends nothing."""
+        return self._begin_many("retrieve_many", msgs,
+                                _c.pop3_retr_many_begin)
+
+    def top_many(self, msgs: Iterable[int], lines: int) -> Batch:
+        """TOP n `lines` of many messages, pipelined: as
+        :meth:`retrieve_many`, with the headers and the first `lines`
+        lines of each body (``top_many(ns, 0)``: headers only)."""
+        if isinstance(lines, bool) or not isinstance(lines, int):
+            raise TypeError("lines must be an int")
+        if not 0 <= lines <= 0xFFFFFFFF:
+            raise ArgumentError(f"lines={lines}: out of range",
+                                status=_c.POP3_E_ARG)
+        return self._begin_many("top_many", msgs, _c.pop3_top_many_begin,
+                                lines)
+
+    def _begin_many(self, op: str, msgs: Iterable[int],
+                    fn: Callable[..., Any], *args: Any) -> Batch:
+        nums = self._msg_list(msgs)
+        batch = Batch(self, op, nums)
+        if nums:
+            with self._locked():
+                self._call_locked(op, fn, nums, *args)
+                self._body = weakref.ref(batch)
+        return batch
+
+    @staticmethod
+    def _msg_list(msgs: Iterable[int]) -> List[int]:
+        if isinstance(msgs, (str, bytes)) or not isinstance(msgs, Iterable):
+            raise TypeError(f"msgs must be an iterable of message numbers, "
+                            f"not {type(msgs).__name__}")
+        return [_msg(n) for n in msgs]
+
+    def delete_many(self, msgs: Iterable[int]) -> None:
+        """DELE of many messages, pipelined (see :meth:`retrieve_many`).
+        As with :meth:`delete`, only a later QUIT commits them.
+
+        When the server refuses some, the others stay marked and
+        :class:`ServerError` is raised with ``failed`` (``{msg: error}``,
+        each error naming its status) and ``deleted`` (the numbers
+        marked); leaving a ``with`` block by it sends no QUIT, so nothing
+        is deleted unless you catch it.  An empty `msgs` sends nothing."""
+        nums = self._msg_list(msgs)
+        if not nums:
+            return
+        with self._locked():
+            handle = self._handle()
+            self._settle()
+            st, results = _c.pop3_dele_many(handle, nums)
+            if st == _c.POP3_OK:
+                return
+            if (st != _c.POP3_E_SERVER or _c.pop3_get_state(handle)
+                    != _c.POP3_STATE_TRANSACTION):
+                raise self._error(st, "delete_many")
+        failed = {n: make_error(r, f"delete {n}")
+                  for n, r in zip(nums, results) if r != _c.POP3_OK}
+        deleted = [n for n, r in zip(nums, results) if r == _c.POP3_OK]
+        err = make_error(st, "delete_many", detail=(
+            f"the server refused {len(failed)} of {len(nums)}: message"
+            f"{'s' if len(failed) > 1 else ''} "
+            f"{', '.join(str(n) for n in failed)}; the others are marked "
+            f"for deletion"))
+        assert isinstance(err, ServerError)
+        err.failed = failed
+        err.deleted = deleted
+        raise err
 
     def noop(self) -> None:
         """NOOP: keep the session alive."""

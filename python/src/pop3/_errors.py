@@ -9,7 +9,7 @@ reply as ``.server_text`` and ``.resp_code``.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from . import _pop3 as _c
 
@@ -33,6 +33,11 @@ class Error(Exception):
             ``-ERR`` and any response code ("" when there was none).
         resp_code: the RFC 2449 response code of that line, without
             brackets, e.g. ``"IN-USE"`` ("" when there was none).
+        error_detail: the C library's sentence on the failure where the
+            status alone says little (``pop3_error_detail``), e.g.
+            ``"certificate verify failed: hostname mismatch"``, which TLS
+            file did not load, or why no login method was left; "" when
+            there is none.  Never holds a secret.
         operation: what was being done, e.g. ``"login"``.
     """
 
@@ -40,16 +45,18 @@ class Error(Exception):
     status_name: str
     server_text: str
     resp_code: str
+    error_detail: str
     operation: str
 
     def __init__(self, message: str, *, status: int = 0,
                  server_text: str = "", resp_code: str = "",
-                 operation: str = "") -> None:
+                 operation: str = "", error_detail: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.status_name = _c.pop3_strerror(status) if status else ""
         self.server_text = server_text
         self.resp_code = resp_code
+        self.error_detail = error_detail
         self.operation = operation
 
 
@@ -74,7 +81,14 @@ class BusyError(StateError):
 
 class ServerError(Error):
     """The server answered ``-ERR``; see ``server_text`` and
-    ``resp_code``."""
+    ``resp_code``.
+
+    From :meth:`Client.delete_many`, when the server refused some of the
+    messages: ``failed`` maps each refused number to its own error, and
+    ``deleted`` lists the numbers that are marked for deletion."""
+
+    failed: Optional[Dict[int, Error]] = None
+    deleted: Optional[List[int]] = None
 
 
 class MailboxInUseError(ServerError):
@@ -191,12 +205,18 @@ def error_class(status: int) -> Type[Error]:
 
 
 def make_error(status: int, operation: str, server_text: str = "",
-               resp_code: str = "", detail: Optional[str] = None) -> Error:
+               resp_code: str = "", detail: Optional[str] = None,
+               error_detail: str = "") -> Error:
     """Build the exception for `status`, with a message that names the
-    operation, the failure and, when the server said something, its
-    reply: ``login: authentication failed (server: [AUTH] bad password)``.
+    operation, the failure, the C library's detail and, when the server
+    said something, its reply:
+    ``login: authentication failed (server: [AUTH] bad password)``,
+    ``connect: server certificate not trusted: certificate verify failed:
+    unable to get local issuer certificate``.
     """
     message = f"{operation}: {_c.pop3_strerror(status)}"
+    if error_detail:
+        message += f": {error_detail}"
     if detail:
         message += f" ({detail})"
     if server_text or resp_code:
@@ -204,4 +224,5 @@ def make_error(status: int, operation: str, server_text: str = "",
         message += f" (server: {reply.strip()})"
     return error_class(status)(message, status=status,
                                server_text=server_text, resp_code=resp_code,
-                               operation=operation)
+                               operation=operation,
+                               error_detail=error_detail)

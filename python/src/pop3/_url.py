@@ -24,8 +24,8 @@ def connect(url: str, **options: Any) -> Client:
     ``pop3://[user[;AUTH=mech][:password]@]host[:port][/]`` and the same
     with ``pop3s://``, as curl reads them (RFC 2384):
 
-    - ``pop3s://`` is implicit TLS (default port 995); ``pop3://`` uses the
-      client's default, STLS required (port 110).  ``tls=`` overrides both.
+    - ``pop3s://`` is implicit TLS (default port 995); ``pop3://`` is STLS,
+      required (default port 110), on any port.  ``tls=`` overrides both.
     - user and password are percent-decoded (``%40`` for ``@``).
     - ``;AUTH=+APOP`` asks for APOP, ``;AUTH=<mechanism>`` for that SASL
       mechanism, ``;AUTH=*`` (or none) for :meth:`Client.authenticate`.
@@ -50,8 +50,10 @@ def connect(url: str, **options: Any) -> Client:
         raise _refuse(url, str(e)) from None
     if not host:
         raise _refuse(url, "no host")
-    if scheme == "pop3s":
-        options.setdefault("tls", TLS.IMPLICIT)
+    # Secure by default: pop3s:// is TLS from the first byte; pop3:// must
+    # be upgraded with STLS before a credential goes out, whatever the
+    # port (as curl reads pop3://, never implicit TLS).
+    options.setdefault("tls", TLS.IMPLICIT if scheme == "pop3s" else TLS.STLS)
 
     user = mech = password = None
     if parts.username is not None:

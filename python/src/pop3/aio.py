@@ -36,6 +36,7 @@ from typing import (Any, AsyncIterator, Callable, Dict, List, Optional,
 
 from . import _pop3 as _c
 from . import _sasl
+from ._capa import Capabilities
 from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
 from ._errors import Error, ProtocolError, make_error
 
@@ -752,14 +753,16 @@ class Client:
             caps[name.upper()] = args
         return caps
 
-    async def capabilities(self) -> Dict[str, List[str]]:
-        """CAPA (RFC 2449): ``{NAME: [arguments]}``."""
+    async def capabilities(self) -> Capabilities:
+        """CAPA (RFC 2449): a :class:`pop3.Capabilities`, the read-only
+        mapping ``{NAME: [arguments]}`` that :meth:`pop3.Client.capabilities`
+        gives too."""
         async def go() -> None:
             self._need("capabilities", State.AUTHORIZATION,
                        State.TRANSACTION)
             await self._read_capa("capabilities")
         await self._run("capabilities", go)
-        return self._capa_args()
+        return Capabilities(self._capa or [])
 
     # -- transaction ---------------------------------------------------------
 
