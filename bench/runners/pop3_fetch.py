@@ -2,8 +2,8 @@
 
     python3 pop3_fetch.py HOST PORT USER PASS
 
-fetch_all() is the one place that knows how messages are retrieved, so
-the switch to a pipelined iterator over many messages is a small change.
+fetch_all() is the one place that knows how messages are retrieved: one
+pipelined batch (Client.retrieve_many).
 """
 import sys
 
@@ -12,8 +12,8 @@ import pop3
 
 def fetch_all(client, count):
     octets = 0
-    for n in range(1, count + 1):
-        for chunk in client.retrieve(n):
+    for _, body in client.retrieve_many(range(1, count + 1)):
+        for chunk in body:
             octets += len(chunk)
     return octets
 
