@@ -38,7 +38,7 @@ test-asan: deps
 test-tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug \
 	    -DPOP3_SANITIZE=thread -DPOP3_BINDINGS=OFF $(CMAKE_ARGS)
-	cmake --build build-tsan -j$(JOBS) --target test_threads
+	cmake --build build-tsan -j$(JOBS) --target test_threads test_stress_dovecot
 	ctest --test-dir build-tsan --output-on-failure -L threads -E valgrind
 
 test-clang: deps
