@@ -353,6 +353,24 @@ UINT nx_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr,
     return NX_SUCCESS;
 }
 
+/* The checks and the command packet every one-message service starts
+ * with: index 1 or more, a session, and within the last STAT's count. */
+static UINT begin_item(NX_POP3_CLIENT *client_ptr, UINT mail_item,
+                       NX_PACKET **cmd)
+{
+    UINT st;
+
+    if (mail_item == 0)
+        return NX_POP3_CLIENT_INVALID_INDEX;
+    st = begin(client_ptr);
+    if (st == NX_SUCCESS &&
+        mail_item > client_ptr->nx_pop3_client_maildrop_items)
+        st = NX_POP3_INVALID_MAIL_ITEM;
+    if (st == NX_SUCCESS)
+        st = command_packet(client_ptr, num_command(mail_item), cmd);
+    return st;
+}
+
 UINT nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr,
                                        UINT mail_item, ULONG *size)
 {
@@ -363,14 +381,7 @@ UINT nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr,
     if (client_ptr == NULL || size == NULL)
         return NX_PTR_ERROR;
     *size = 0;
-    if (mail_item == 0)
-        return NX_POP3_CLIENT_INVALID_INDEX;
-    st = begin(client_ptr);
-    if (st == NX_SUCCESS &&
-        mail_item > client_ptr->nx_pop3_client_maildrop_items)
-        st = NX_POP3_INVALID_MAIL_ITEM;
-    if (st == NX_SUCCESS)
-        st = command_packet(client_ptr, num_command(mail_item), &cmd);
+    st = begin_item(client_ptr, mail_item, &cmd);
     if (st != NX_SUCCESS)
         return st;
     st = run(client_ptr, cmd,
@@ -407,14 +418,7 @@ UINT nx_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr,
     if (client_ptr == NULL || item_size == NULL)
         return NX_PTR_ERROR;
     *item_size = 0;
-    if (mail_item == 0)
-        return NX_POP3_CLIENT_INVALID_INDEX;
-    st = begin(client_ptr);
-    if (st == NX_SUCCESS &&
-        mail_item > client_ptr->nx_pop3_client_maildrop_items)
-        st = NX_POP3_INVALID_MAIL_ITEM;
-    if (st == NX_SUCCESS)
-        st = command_packet(client_ptr, num_command(mail_item), &cmd);
+    st = begin_item(client_ptr, mail_item, &cmd);
     if (st != NX_SUCCESS)
         return st;
     st = run(client_ptr, cmd,

@@ -97,9 +97,8 @@ void pop3__body_ended(pop3_client *c)
     c->busy = c->batch.msgs != NULL ? POP3_BUSY_BATCH : POP3_BUSY_NONE;
 }
 
-/* Check and copy the message numbers. */
-static pop3_status copy_msgs(const unsigned int *msgs, size_t count,
-                             unsigned int **out)
+/* Message numbers a batch may send: at least one, none of them 0. */
+static pop3_status check_msgs(const unsigned int *msgs, size_t count)
 {
     size_t i;
 
@@ -108,6 +107,17 @@ static pop3_status copy_msgs(const unsigned int *msgs, size_t count,
     for (i = 0; i < count; i++)
         if (msgs[i] == 0)
             return POP3_E_ARG;
+    return POP3_OK;
+}
+
+/* Check and copy the message numbers. */
+static pop3_status copy_msgs(const unsigned int *msgs, size_t count,
+                             unsigned int **out)
+{
+    pop3_status st = check_msgs(msgs, count);
+
+    if (st != POP3_OK)
+        return st;
     *out = malloc(count * sizeof **out);
     if (*out == NULL)
         return POP3_E_NOMEM;
@@ -259,14 +269,12 @@ static pop3_status many_simple(pop3_client *c, const char *verb,
 {
     size_t sent = 0, done = 0, in_flight = 0, w;
     pop3_status st, overall = POP3_OK;
-    unsigned int *check = NULL;
 
     if (c == NULL)
         return POP3_E_ARG;
     st = pop3__begin(c, POP3_IN_TRANS);
     if (st == POP3_OK)
-        st = copy_msgs(msgs, count, &check); /* validates before sending */
-    free(check);
+        st = check_msgs(msgs, count); /* before anything is sent */
     if (st != POP3_OK)
         return pop3__done(c, st);
     w = window(c);
