@@ -3,9 +3,11 @@
 stop. Importable (start/seed/count/stop) and a CLI. See README.md."""
 
 import argparse
+import hashlib
 import os
 import pwd
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,15 +49,36 @@ def _mkdir(path):
     os.chmod(path, 0o755)
 
 
-def _warn_unreachable(path):
+# Where an instance lives when its own directory cannot be reached.
+RELOCATED = "/tmp/pop3-dovecot-"
+
+
+def _reachable(path):
     """Dovecot's unprivileged processes must traverse every parent."""
     parent = os.path.dirname(path)
     while parent and parent != "/":
-        if not os.stat(parent).st_mode & 0o001:
-            print("harness: warning: %s is not world-traversable; Dovecot's"
-                  " mail processes may not reach %s" % (parent, path),
-                  file=sys.stderr)
+        if os.path.exists(parent) and not os.stat(parent).st_mode & 0o001:
+            return False
         parent = os.path.dirname(parent)
+    return True
+
+
+def _place(dir):
+    """The real directory of an instance.  Under a parent that others
+    cannot traverse (a 0700 mktemp directory, say) Dovecot's mail
+    processes could not reach the Maildirs, so the instance then lives
+    under /tmp and dir becomes a symbolic link to it; stop() removes
+    both."""
+    dir = os.path.abspath(dir)
+    if os.path.islink(dir) or _reachable(dir):
+        return os.path.realpath(dir)
+    real = RELOCATED + hashlib.sha1(dir.encode()).hexdigest()[:12]
+    _mkdir(real)
+    os.makedirs(os.path.dirname(dir), exist_ok=True)
+    if os.path.isdir(dir):
+        shutil.rmtree(dir)
+    os.symlink(real, dir)
+    return real
 
 
 def _free_port(hosts):
@@ -125,7 +148,7 @@ def _write(path, text, mode=0o644):
 
 
 def _home(dir, user):
-    return os.path.join(os.path.abspath(dir), "home", user)
+    return os.path.join(os.path.realpath(dir), "home", user)
 
 
 def _log_tail(dir, lines=15):
@@ -141,12 +164,11 @@ def _log_tail(dir, lines=15):
 def start(dir, users=DEFAULT_USERS, tls=False, no_plaintext=False):
     """Start Dovecot for users [(name, password)] under dir; return the
     values also written to dir/env (lower-case keys)."""
-    dir = os.path.abspath(dir)
     stop(dir)
+    dir = _place(dir)
     uid, gid = _mail_ids()
     for sub in ("", "run", "state", "home"):
         _mkdir(os.path.join(dir, sub))
-    _warn_unreachable(dir)
     users = list(users)
     _write(os.path.join(dir, "passwd"), dovecot_conf.passwd(users))  # read by the "dovecot" user
     for name, _ in users:
@@ -215,7 +237,17 @@ def _wait_ready(dir, port):
 def stop(dir):
     """Stop the instance of dir (SIGTERM, then SIGKILL after STOP_TIMEOUT).
     Quietly does nothing if it is not running."""
-    dir = os.path.abspath(dir)
+    link = os.path.abspath(dir)
+    dir = os.path.realpath(link)
+    try:
+        _stop(dir)
+    finally:
+        if os.path.islink(link) and dir.startswith(RELOCATED):
+            shutil.rmtree(dir, ignore_errors=True)
+            os.unlink(link)
+
+
+def _stop(dir):
     pid = _master_pid(dir)
     if pid is None:
         pid = _read_env(dir).get("DOVECOT_PID")
