@@ -248,6 +248,12 @@ class Client:
         if status == _c.POP3_E_BUSY and detail is None:
             detail = ("a message is being read: finish it or call its "
                       "aclose()")
+        # As pop3.Client: only a server or login failure quotes the last
+        # reply; after any other local refusal it would be stale.
+        if _c.pop3_status_family(status) in (_c.POP3_FAMILY_SERVER,
+                                             _c.POP3_FAMILY_AUTH):
+            return make_error(status, op, self._text, self._code,
+                              detail=detail)
         return make_error(status, op, detail=detail)
 
     def _need(self, op: str, *states: State) -> None:
@@ -624,8 +630,8 @@ class Client:
         async def go() -> None:
             self._need("apop", State.AUTHORIZATION)
             if self._stamp is None:
-                raise make_error(_c.POP3_E_AUTH_UNAVAILABLE, "apop",
-                                 detail="the greeting has no timestamp")
+                raise self._local(_c.POP3_E_AUTH_UNAVAILABLE, "apop",
+                                  "the greeting has no timestamp")
             st, digest = _c.pop3_apop_digest(self._stamp, secret)
             if st != _c.POP3_OK:
                 raise self._local(st, "apop")
