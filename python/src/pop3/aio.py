@@ -39,6 +39,7 @@ from . import _sasl
 from ._capa import Capabilities
 from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
 from ._errors import Error, ProtocolError, make_error
+from ._stream import Stream
 
 __all__ = ["Client", "Body"]
 
@@ -226,8 +227,7 @@ class Client:
         self._reset()
 
     def _reset(self) -> None:
-        self._reader: Optional[asyncio.StreamReader] = None
-        self._writer: Optional[asyncio.StreamWriter] = None
+        self._stream: Optional[Stream] = None
         self._codec: Any = None
         self._rest = memoryview(b"")
         self._state = State.DISCONNECTED
@@ -300,9 +300,8 @@ class Client:
         self._failed = status
 
     def _abort(self) -> None:
-        if self._writer is not None:
-            transport = self._writer.transport
-            transport.abort()  # no QUIT, no waiting
+        if self._stream is not None:
+            self._stream.abort()  # no QUIT, no waiting
         if self._codec is not None:
             _c.pop3_codec_free(self._codec)
         failed = self._failed
@@ -335,9 +334,8 @@ class Client:
         st = _c.pop3_codec_expect(self._codec, expect)
         if st != _c.POP3_OK:
             raise self._local(st, "send")
-        assert self._writer is not None
-        self._writer.write(line)
-        await self._writer.drain()
+        assert self._stream is not None
+        await self._stream.write(line)
 
     async def _event(self) -> Tuple[int, Optional[bytes]]:
         """The next event from the engine, reading as needed."""
@@ -351,8 +349,8 @@ class Client:
                     self._trace("recv", _text(data))
                 return ev, data
             if not self._rest:
-                assert self._reader is not None
-                got = await self._reader.read(self._buffer_size)
+                assert self._stream is not None
+                got = await self._stream.read(self._buffer_size)
                 if not got:
                     raise self._local(_c.POP3_E_EOF, "read")
                 self._rest = memoryview(got)
@@ -433,13 +431,11 @@ class Client:
         try:
             async with asyncio.timeout(self._connect_timeout):
                 if mode is TLS.IMPLICIT:
-                    self._reader, self._writer = await asyncio.open_connection(
-                        host, port, ssl=self._ssl(), server_hostname=name,
-                        limit=self._buffer_size)
+                    self._stream = await Stream.open(
+                        host, port, self._ssl(), server_hostname=name)
                     self._is_tls = True
                 else:
-                    self._reader, self._writer = await asyncio.open_connection(
-                        host, port, limit=self._buffer_size)
+                    self._stream = await Stream.open(host, port)
         except TimeoutError:
             raise make_error(_c.POP3_E_TIMEOUT, "connect") from None
         except (ssl.SSLError, ssl.CertificateError):
@@ -476,14 +472,14 @@ class Client:
                                  e.server_text, e.resp_code) from None
             raise
         # RFC 2595 4: whatever came with the +OK was sent before TLS and
-        # cannot be trusted (response injection).  StreamReader has no
-        # public way to ask whether it holds bytes: look at its buffer.
-        buffered = getattr(self._reader, "_buffer", b"")
-        if _c.pop3_codec_pending(self._codec) or self._rest or buffered:
+        # cannot be trusted (response injection): neither the codec, nor
+        # our slice of the last read, nor the stream may hold a byte.
+        assert self._stream is not None
+        if (_c.pop3_codec_pending(self._codec) or self._rest
+                or self._stream.buffered()):
             raise self._local(_c.POP3_E_PROTOCOL, op,
                               "data after the +OK to STLS")
-        assert self._writer is not None
-        await self._writer.start_tls(self._ssl(), server_hostname=name)
+        await self._stream.start_tls(self._ssl(), server_hostname=name)
         self._is_tls = True
         await self._read_capa(op)
 
@@ -499,15 +495,10 @@ class Client:
 
     async def close(self) -> None:
         """Drop the connection WITHOUT QUIT: nothing is deleted."""
-        writer = self._writer
         self._failed = None
         self._abort()
         self._failed = None
-        if writer is not None:
-            try:
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
-            except (OSError, TimeoutError, ssl.SSLError):
-                pass
+        await asyncio.sleep(0)  # let the transport finish closing
 
     async def quit(self) -> None:
         """QUIT: end the session; after login, commit the deletions."""
