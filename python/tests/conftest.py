@@ -132,7 +132,8 @@ def client_for(srv, **kw):
 
 class Dovecot:
     """A running Dovecot: `host`, `port`, `pop3s_port`, `ca_file`, and
-    seed()/count() over the shared harness.  Users py1..py8 (password
+    seed()/count() over the shared harness.  Users py1..py8 and
+    pystress00..pystress31 (password
     "secret") belong to this suite."""
 
     def __init__(self, harness, directory, env):
@@ -181,7 +182,8 @@ def dovecot():
     d = tempfile.mkdtemp(prefix="pop3py-dovecot-", dir="/tmp")
     os.chmod(d, 0o755)
     try:
-        harness.start(d, users=[(f"py{i}", "secret") for i in range(1, 9)],
+        harness.start(d, users=[(f"py{i}", "secret") for i in range(1, 9)]
+                      + [(f"pystress{i:02d}", "secret") for i in range(32)],
                       tls=True)
         yield Dovecot(harness, d, _read_env(Path(d) / "env"))
     finally:
