@@ -2,6 +2,7 @@
  * since the MD5_* calls are deprecated in OpenSSL 3. */
 #include "pop3/pop3.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -24,12 +25,15 @@ pop3_status pop3_apop_digest(const char *timestamp, const char *secret,
          EVP_DigestUpdate(ctx, secret, strlen(secret)) &&
          EVP_DigestFinal_ex(ctx, md, &len) && len == 16;
     EVP_MD_CTX_free(ctx);
-    if (!ok)
-        return POP3_E_UNSUPPORTED; /* e.g. MD5 disabled by a FIPS policy */
+    if (!ok) { /* e.g. MD5 disabled by a FIPS policy */
+        OPENSSL_cleanse(md, sizeof md);
+        return POP3_E_UNSUPPORTED;
+    }
     for (i = 0; i < len; i++) {
         hex_out[2 * i] = hex[md[i] >> 4];
         hex_out[2 * i + 1] = hex[md[i] & 15];
     }
     hex_out[2 * len] = '\0';
+    OPENSSL_cleanse(md, sizeof md); /* a password equivalent */
     return POP3_OK;
 }

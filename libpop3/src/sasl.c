@@ -10,6 +10,7 @@
  */
 #include "client.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,9 @@ static pop3_status exchange(pop3_client *c, pop3_sasl *s, int allow_ir,
             else
                 pop3_b64_encode(ir.data, ir.len, arg, sizeof arg);
             st = pop3__send(c, "AUTH", m->name, arg, POP3_MASK_LAST);
-            memset(arg, 0, sizeof arg);
+            /* memset could be dropped as a dead store: the initial
+             * response holds the secret (PLAIN, XOAUTH2). */
+            OPENSSL_cleanse(arg, sizeof arg);
             ir_sent = 1;
         }
     }

@@ -137,10 +137,11 @@ static pop3_status client_final(pop3_sasl *s, const unsigned char *in,
         return POP3_E_PROTOCOL;
 
     /* SaltedPassword := Hi(password, salt, i) = PBKDF2 with HMAC. */
+    st = POP3_E_UNSUPPORTED; /* and wipe what a failed PBKDF2 wrote */
     if (PKCS5_PBKDF2_HMAC(s->secret, (int)strlen(s->secret), salt,
                           (int)salt_len, (int)count, md, (int)mdlen,
                           salted) != 1)
-        return POP3_E_UNSUPPORTED;
+        goto out;
 
     st = POP3_E_NOMEM;
     /* AuthMessage := client-first-bare "," server-first ","
