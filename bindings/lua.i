@@ -212,6 +212,25 @@ static size_t pop3_lua_msg_list(lua_State *L, int t, unsigned int **out)
         lua_pushnil(L);
     SWIG_arg++;
 }
+/* pop3_codec_sasl: a userdata too, wiped and freed by its __gc. */
+%ignore pop3_codec_sasl_free;
+%typemap(in, numinputs=0) pop3_codec_sasl **sasl_out ($*1_ltype temp) {
+    temp = NULL;
+    $1 = &temp;
+}
+%typemap(argout) pop3_codec_sasl **sasl_out {
+    if (result == POP3_OK && *$1 != NULL)
+        SWIG_NewPointerObj(L, *$1, $*1_descriptor, 1);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+%typemap(in, checkfn="lua_isstring")
+    (const char *challenge, size_t challenge_len) {
+    size_t n = 0;
+    $1 = (char *)lua_tolstring(L, $input, &n);
+    $2 = n;
+}
 %typemap(in, numinputs=0) size_t *taken_out (size_t temp) {
     temp = 0;
     $1 = &temp;
@@ -291,6 +310,12 @@ struct pop3_client {};
 struct pop3_codec {};
 %extend pop3_codec {
     ~pop3_codec() { pop3_codec_free($self); }
+}
+
+%nodefaultctor pop3_codec_sasl;
+struct pop3_codec_sasl {};
+%extend pop3_codec_sasl {
+    ~pop3_codec_sasl() { pop3_codec_sasl_free($self); }
 }
 
 /* ---- the NetX-style API (pop3.netx), described in nx_core.i ---- */

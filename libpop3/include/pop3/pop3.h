@@ -884,6 +884,97 @@ POP3_API pop3_status pop3_codec_format(const char *verb, const char *a1,
                                        const char *a2, char *line_out,
                                        size_t *len_out);
 
+/*
+ * SASL for codec users: the library's mechanisms (PLAIN, LOGIN, CRAM-MD5,
+ * SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER), sans I/O, so an
+ * event-loop client needs no crypto of its own.  One exchange:
+ *
+ *   pop3_codec_sasl_new("SCRAM-SHA-256", user, secret, host, port, &s);
+ *   pop3_codec_sasl_start(s, 1, &line, &n);  expect POP3_CODEC_SASL, send
+ *   loop on the reply:
+ *     POP3_CODEC_CONT (its span): pop3_codec_sasl_step() gives the line to
+ *       send (expect POP3_CODEC_SASL again);
+ *     POP3_CODEC_OK: pop3_codec_sasl_finish() says whether it counts;
+ *     POP3_CODEC_ERR: refused; if pop3_codec_sasl_retry() says so, start
+ *       again with initial_response 0 (a token mechanism whose one-step
+ *       form was refused, as Office 365 does), else give up.
+ *   pop3_codec_sasl_free(s);
+ *
+ * Lines handed out (data_out / len_out, CRLF included) are BORROWED from
+ * the exchange until the next call on it; they may hold the secret, and
+ * are wiped when replaced and on free.  An exchange holds no global state.
+ */
+typedef struct pop3_codec_sasl pop3_codec_sasl;
+
+/*
+ * Start an exchange with `mechanism` (any case).  user, secret and host
+ * are copied (user may be "" for OAUTHBEARER only; secret is the password
+ * or, for XOAUTH2 and OAUTHBEARER, the access token); host and port
+ * (OAUTHBEARER names the server it talks to; NULL / 0 leave them out).
+ * *sasl_out is OWNED: free it with pop3_codec_sasl_free().
+ * Returns POP3_OK, POP3_E_ARG (NULL, empty secret, user over 1024 or
+ * secret over 16384 octets), POP3_E_UNSUPPORTED (no such mechanism here),
+ * POP3_E_NOMEM.
+ */
+POP3_API pop3_status pop3_codec_sasl_new(const char *mechanism,
+                                         const char *user,
+                                         const char *secret,
+                                         const char *host, unsigned int port,
+                                         pop3_codec_sasl **sasl_out);
+
+/* Wipe and free an exchange.  NULL is ignored. */
+POP3_API void pop3_codec_sasl_free(pop3_codec_sasl *sasl);
+
+/*
+ * The AUTH command line that (re)starts the exchange.  With
+ * initial_response nonzero, a mechanism that speaks first puts its first
+ * message on it when the line stays within 255 octets (RFC 5034 4);
+ * otherwise it is sent after the server's empty first challenge.
+ * Returns POP3_OK, POP3_E_ARG (a user or token with control characters,
+ * for XOAUTH2 and OAUTHBEARER), POP3_E_NOMEM, POP3_E_UNSUPPORTED (a
+ * digest OpenSSL refuses).
+ */
+POP3_API pop3_status pop3_codec_sasl_start(pop3_codec_sasl *sasl,
+                                           int initial_response,
+                                           const char **data_out,
+                                           size_t *len_out);
+
+/*
+ * Answer a "+ " challenge: `challenge` is the POP3_CODEC_CONT span (base64
+ * as the server sent it).  Returns POP3_OK with the line to send;
+ * POP3_E_PROTOCOL (not strict base64, a malformed or unexpected
+ * challenge, too many rounds) or POP3_E_AUTH_SERVER (SCRAM: the server's
+ * signature is wrong): drop the session, sending nothing (no line then);
+ * any other failure (POP3_E_AUTH when the server reported an error inside
+ * the exchange, POP3_E_NOMEM, ...): the line is "*\r\n", which cancels;
+ * send it, read the -ERR, and report that status.
+ */
+POP3_API pop3_status pop3_codec_sasl_step(pop3_codec_sasl *sasl,
+                                          const char *challenge,
+                                          size_t challenge_len,
+                                          const char **data_out,
+                                          size_t *len_out);
+
+/* The server said +OK: POP3_OK when it counts; POP3_E_AUTH_SERVER when
+ * SCRAM's server never proved that it knows the password, POP3_E_PROTOCOL
+ * when +OK came too early or after an error challenge (drop the session
+ * then), POP3_E_ARG (NULL, not started). */
+POP3_API pop3_status pop3_codec_sasl_finish(const pop3_codec_sasl *sasl);
+
+/* After -ERR with response code `resp_code` ("" or NULL for none): 1 when
+ * the exchange should be tried once more with pop3_codec_sasl_start(sasl,
+ * 0, ...), else 0. */
+POP3_API int pop3_codec_sasl_retry(const pop3_codec_sasl *sasl,
+                                   const char *resp_code);
+
+/* The mechanism's name as on the wire, e.g. "SCRAM-SHA-256" (static). */
+POP3_API const char *pop3_codec_sasl_name(const pop3_codec_sasl *sasl);
+
+/* What went wrong, for a log ("" when nothing was noted): the server's
+ * error challenge (printable ASCII only), or why a challenge was refused.
+ * BORROWED until the next call on the exchange.  Never holds a secret. */
+POP3_API const char *pop3_codec_sasl_detail(const pop3_codec_sasl *sasl);
+
 #ifdef __cplusplus
 }
 #endif
