@@ -25,10 +25,20 @@ Client.__index = Client
 local OK = core.POP3_OK
 local NEED_MORE = core.POP3_CODEC_NEED_MORE
 local EV_OK, EV_ERR = core.POP3_CODEC_OK, core.POP3_CODEC_ERR
+local EV_CONT = core.POP3_CODEC_CONT
 local EV_LINE, EV_CHUNK = core.POP3_CODEC_LINE, core.POP3_CODEC_CHUNK
 local EV_END = core.POP3_CODEC_END
-local STATUS, LISTING, BODY = core.POP3_CODEC_STATUS,
-    core.POP3_CODEC_LISTING, core.POP3_CODEC_BODY
+local STATUS, LISTING, BODY, SASL = core.POP3_CODEC_STATUS,
+    core.POP3_CODEC_LISTING, core.POP3_CODEC_BODY, core.POP3_CODEC_SASL
+
+-- SASL mechanisms authenticate() may choose, strongest first (the C
+-- library's order; the token mechanisms only by name, with c:auth()).
+local HIDING = {"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5"}
+local REVEALING = {"PLAIN", "LOGIN"}
+
+-- An APOP timestamp as RFC 1939 and the C client accept it: a msg-id,
+-- at most 255 octets, else none is kept.
+local STAMP = "<[\33-\59\61\63-\126]+@[\33-\59\61\63-\126]+>"
 
 -- RFC 2449 8.1, RFC 3206: what a response code tells the caller.
 local CODES = {["IN-USE"] = core.POP3_E_IN_USE,
@@ -57,7 +67,9 @@ end
 --- Create a client.  opts: timeout (seconds, default 30), tls ("none",
 -- "implicit", "stls"; default "implicit" on port 995, else "stls"),
 -- verify (default true: needs lua_ssl_trusted_certificate in nginx),
--- server_name (for SNI and verification), max_line, buffer_size.
+-- server_name (for SNI and verification), max_line, buffer_size,
+-- allow_cleartext (let authenticate() reveal the password without TLS
+-- also when tls is not "none").
 function M.new(opts)
     opts = opts or {}
     local self = setmetatable({}, Client)
@@ -67,6 +79,7 @@ function M.new(opts)
     self.server_name = opts.server_name
     self.max_line = opts.max_line or 512
     self.buffer_size = opts.buffer_size or 65536
+    self.allow_cleartext = opts.allow_cleartext == true
     self.state = "disconnected"
     return self
 end
@@ -127,6 +140,11 @@ end
 function Client:_status(op, err_status)
     local ev, data, st = self:_event(op)
     if not ev then return nil, data, st end
+    return self:_status_of(op, ev, data, err_status)
+end
+
+-- A status event already read: its text, or nil, err, status.
+function Client:_status_of(op, ev, data, err_status)
     if ev ~= EV_OK and ev ~= EV_ERR then
         return self:_err(op, core.POP3_E_PROTOCOL)
     end
@@ -176,8 +194,13 @@ function Client:_capa(op)
         local ev, data, st2 = self:_event(op)
         if not ev then return nil, data, st2 end
         if ev == EV_END then break end
-        local name, args = data:match("^(%S+)%s*(.*)$")
-        if name then caps[name:upper()] = args end
+        local words = {}
+        for w in data:gmatch("%S+") do words[#words + 1] = w end
+        local name = table.remove(words, 1)
+        -- The first line of a name counts, as in the C library.
+        if name and caps[name:upper()] == nil then
+            caps[name:upper()] = words
+        end
     end
     self.caps = caps
     return caps
@@ -196,7 +219,7 @@ end
 
 --- Connect, shake hands as asked, read the greeting.
 function Client:connect(host, port)
-    if self.state ~= "disconnected" then
+    if self.sock then -- connected (after QUIT or close it is not)
         return nil, "connect: " .. core.pop3_strerror(core.POP3_E_STATE),
                core.POP3_E_STATE
     end
@@ -204,6 +227,7 @@ function Client:connect(host, port)
     local mode = self.tls or (port == 995 and "implicit" or "stls")
     port = port or (mode == "implicit" and 995 or 110)
     local name = self.server_name or host
+    self.host, self.port = host, port
     local st, codec = core.pop3_codec_new(self.max_line, self.buffer_size)
     if st ~= OK then return self:_err("connect", st) end
     self.codec, self.rest, self.caps, self.is_tls = codec, nil, nil, false
@@ -224,7 +248,8 @@ function Client:connect(host, port)
     text, err, st = self:_status("connect")
     if not text then self:close() return nil, err, st end
     self.greeting = text
-    self.apop_timestamp = text:match("<[%w%p]-@[%w%p]->")
+    local stamp = text:match(STAMP)
+    self.apop_timestamp = stamp and #stamp <= 255 and stamp or nil
     self.state = "authorization"
     if mode == "stls" then
         local caps
@@ -234,23 +259,51 @@ function Client:connect(host, port)
             return self:_err("connect", core.POP3_E_TLS_UNAVAILABLE,
                              "the server offers no STLS")
         end
-        ok, err, st = self:_send("connect", STATUS, "STLS")
-        if not ok then return nil, err, st end
-        ok, err, st = self:_status("connect")
-        if not ok then
-            return self:_err("connect", core.POP3_E_TLS_UNAVAILABLE, err)
-        end
-        -- RFC 2595 4: bytes that came with the +OK predate TLS.
-        if core.pop3_codec_pending(self.codec) > 0 or self.rest then
-            return self:_err("connect", core.POP3_E_PROTOCOL,
-                             "data after the +OK to STLS")
-        end
-        ok, err, st = self:_handshake("connect", name)
-        if not ok then return nil, err, st end
-        ok, err, st = self:_capa("connect")
+        ok, err, st = self:_stls("connect", name)
         if not ok then return nil, err, st end
     end
     return text
+end
+
+function Client:_stls(op, name)
+    local ok, err, st = self:_send(op, STATUS, "STLS")
+    if not ok then return nil, err, st end
+    ok, err, st = self:_status(op)
+    if not ok then
+        if fatal(st) then return nil, err, st end
+        return self:_err(op, core.POP3_E_TLS_UNAVAILABLE, err)
+    end
+    -- RFC 2595 4: bytes that came with the +OK predate TLS.
+    if core.pop3_codec_pending(self.codec) > 0 or self.rest then
+        return self:_err(op, core.POP3_E_PROTOCOL,
+                         "data after the +OK to STLS")
+    end
+    ok, err, st = self:_handshake(op, name)
+    if not ok then return nil, err, st end
+    return self:_capa(op)
+end
+
+--- STLS on a session opened with tls = "none"; on failure the session
+-- is over (nothing more goes out in cleartext).
+function Client:stls()
+    local ok, err, st = self:_begin("stls", "authorization")
+    if not ok then return nil, err, st end
+    if self.is_tls then
+        return nil, "stls: " .. core.pop3_strerror(core.POP3_E_STATE) ..
+               " (TLS is already on)", core.POP3_E_STATE
+    end
+    ok, err, st = self:_stls("stls", self.server_name or self.host)
+    if not ok then return nil, err, st end
+    return true
+end
+
+-- RFC 3206: with AUTH-RESP-CODE, a -ERR without [AUTH] to a login is no
+-- verdict on the credentials.
+function Client:_auth_err()
+    if self.caps and self.caps["AUTH-RESP-CODE"] then
+        return core.POP3_E_SERVER
+    end
+    return core.POP3_E_AUTH
 end
 
 function Client:login(user, password)
@@ -260,11 +313,12 @@ function Client:login(user, password)
         return nil, "login: " .. core.pop3_strerror(core.POP3_E_ARG),
                core.POP3_E_ARG
     end
+    self.auth_used = "USER"
     ok, err, st = self:_simple("login", {"authorization"}, "USER", user,
-                               nil, core.POP3_E_AUTH)
+                               nil, self:_auth_err())
     if not ok then return nil, err, st end
     ok, err, st = self:_simple("login", {"authorization"}, "PASS", password,
-                               nil, core.POP3_E_AUTH)
+                               nil, self:_auth_err())
     if not ok then return nil, err, st end
     self.state = "transaction"
     return true
@@ -280,11 +334,144 @@ function Client:apop(user, secret)
     end
     local dst, digest = core.pop3_apop_digest(self.apop_timestamp, secret)
     if dst ~= OK then return self:_err("apop", dst) end
+    self.auth_used = "APOP"
     ok, err, st = self:_simple("apop", {"authorization"}, "APOP", user,
-                               digest, core.POP3_E_AUTH)
+                               digest, self:_auth_err())
     if not ok then return nil, err, st end
     self.state = "transaction"
     return true
+end
+
+-- A failure that ends the session whatever its family (a server that
+-- did not prove itself): close without QUIT.
+function Client:_drop(op, st, detail)
+    local _, msg = self:_err(op, st, detail)
+    self.failed = st
+    self:close()
+    return nil, msg, st
+end
+
+-- One AUTH exchange driven by the C library's mechanism (sasl): true, or
+-- nil, err, status, retry (retry: try the two-step form once more).
+function Client:_sasl_exchange(sasl, with_ir)
+    local st, line = core.pop3_codec_sasl_start(sasl, with_ir and 1 or 0)
+    if st ~= OK then return nil, "auth: " .. core.pop3_strerror(st), st end
+    local err_status = self:_auth_err()
+    while true do
+        local ok, err, st2 = self:_write_expect("auth", SASL, line)
+        if not ok then return nil, err, st2 end
+        local ev, data
+        ev, data, st2 = self:_event("auth")
+        if not ev then return nil, data, st2 end
+        if ev == EV_CONT then
+            st, line = core.pop3_codec_sasl_step(sasl, data)
+            if st ~= OK then
+                local detail = core.pop3_codec_sasl_detail(sasl)
+                if not line then return self:_drop("auth", st, detail) end
+                -- Cancel ("*"); the server must answer -ERR.
+                ok, err, st2 = self:_write_expect("auth", STATUS, line)
+                if not ok then return nil, err, st2 end
+                ok, err, st2 = self:_status("auth", st)
+                if ok then
+                    return self:_drop("auth", core.POP3_E_PROTOCOL,
+                                      "+OK to a cancelled login")
+                end
+                if fatal(st2) then return nil, err, st2 end
+                return nil, "auth: " .. core.pop3_strerror(st) .. " (" ..
+                       detail .. ")", st
+            end
+        else
+            local text
+            text, err, st2 = self:_status_of("auth", ev, data, err_status)
+            if not text then
+                return nil, err, st2,
+                       core.pop3_codec_sasl_retry(sasl, self.resp_code) == 1
+            end
+            st = core.pop3_codec_sasl_finish(sasl)
+            if st ~= OK then
+                return self:_drop("auth", st,
+                                  core.pop3_codec_sasl_detail(sasl))
+            end
+            return true
+        end
+    end
+end
+
+-- Write a line the C library made (SASL), expecting `expect`.
+function Client:_write_expect(op, expect, line)
+    local st = core.pop3_codec_expect(self.codec, expect)
+    if st ~= OK then return self:_err(op, st) end
+    local ok, err = self.sock:send(line)
+    if not ok then
+        return self:_err(op, err == "timeout" and core.POP3_E_TIMEOUT
+                             or core.POP3_E_IO, err)
+    end
+    return true
+end
+
+--- SASL AUTH (RFC 5034) with the C library's mechanisms: "PLAIN",
+-- "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", or with an OAuth
+-- 2.0 access token as secret "XOAUTH2" and "OAUTHBEARER" (user may be
+-- "" there).  Sent as asked, whatever CAPA says.  A SCRAM server that
+-- does not prove it knows the password ends the session
+-- (POP3_E_AUTH_SERVER).
+function Client:auth(mechanism, user, secret)
+    local ok, err, st = self:_begin("auth", "authorization")
+    if not ok then return nil, err, st end
+    local sasl
+    st, sasl = core.pop3_codec_sasl_new(mechanism, user, secret,
+                                        self.server_name or self.host,
+                                        self.port or 0)
+    if st ~= OK then
+        return nil, "auth: " .. core.pop3_strerror(st), st
+    end
+    self.auth_used = core.pop3_codec_sasl_name(sasl)
+    local retry
+    ok, err, st, retry = self:_sasl_exchange(sasl, true)
+    if not ok and retry and not self.failed then
+        ok, err, st = self:_sasl_exchange(sasl, false)
+    end
+    if not ok then return nil, err, st end
+    self.state = "transaction"
+    return true
+end
+
+--- Log in with the strongest method both sides have, as the blocking
+-- client's authenticate(): SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, then
+-- APOP, PLAIN, LOGIN, USER/PASS -- the last three only under TLS or
+-- where cleartext was chosen (tls = "none" or allow_cleartext).
+function Client:authenticate(user, password)
+    local ok, err, st = self:_begin("authenticate", "authorization")
+    if not ok then return nil, err, st end
+    if self.caps == nil then
+        ok, err, st = self:_capa("authenticate")
+        if not ok and fatal(st) then return nil, err, st end
+    end
+    local caps = self.caps or {}
+    local offered = {}
+    for _, m in ipairs(caps.SASL or {}) do offered[m:upper()] = true end
+    for _, m in ipairs(HIDING) do
+        if offered[m] then return self:auth(m, user, password) end
+    end
+    local cleartext_ok = self.is_tls or self.tls == "none" or
+                         self.allow_cleartext
+    local reveal
+    for _, m in ipairs(REVEALING) do
+        if cleartext_ok and offered[m] and not reveal then reveal = m end
+    end
+    -- Under TLS PLAIN is as safe as APOP; without it APOP hides the
+    -- secret.
+    if reveal and self.is_tls then return self:auth(reveal, user, password) end
+    if self.apop_timestamp then return self:apop(user, password) end
+    if reveal then return self:auth(reveal, user, password) end
+    if cleartext_ok and (next(caps) == nil or caps.USER) then
+        return self:login(user, password)
+    end
+    return nil, "authenticate: " ..
+           core.pop3_strerror(core.POP3_E_AUTH_UNAVAILABLE) ..
+           " (no method both sides support" ..
+           (cleartext_ok and ")" or " without revealing the password)"),
+           core.POP3_E_AUTH_UNAVAILABLE
 end
 
 function Client:capabilities()
@@ -331,16 +518,32 @@ function Client:_listing(op, verb, parse)
     return t
 end
 
-function Client:list()
+local function num_uid(line)
+    local n, uid = line:match("^(%d+) ([\33-\126]+)$")
+    if not n or #n > 10 or #uid > 70 then return nil end
+    return tonumber(n), uid
+end
+
+-- LIST n or UIDL n: the value for message n.
+function Client:_one(op, verb, n, parse)
+    local text, err, st = self:_simple(op, {"transaction"}, verb,
+                                       tostring(n))
+    if not text then return nil, err, st end
+    local got, v = parse(text)
+    if got ~= n then return self:_err(op, core.POP3_E_PROTOCOL) end
+    return v
+end
+
+--- list() -> {[n] = size}; list(n) -> the size of message n.
+function Client:list(n)
+    if n ~= nil then return self:_one("list", "LIST", n, num_size) end
     return self:_listing("list", "LIST", num_size)
 end
 
-function Client:uidl()
-    return self:_listing("uidl", "UIDL", function(line)
-        local n, uid = line:match("^(%d+) ([\33-\126]+)$")
-        if not n or #n > 10 or #uid > 70 then return nil end
-        return tonumber(n), uid
-    end)
+--- uidl() -> {[n] = uid}; uidl(n) -> the unique id of message n.
+function Client:uidl(n)
+    if n ~= nil then return self:_one("uidl", "UIDL", n, num_uid) end
+    return self:_listing("uidl", "UIDL", num_uid)
 end
 
 -- RETR/TOP as an iterator of chunks; on failure the iterator returns
@@ -395,10 +598,16 @@ end
 
 --- QUIT: commits deletions after login; the connection is closed.
 function Client:quit()
+    -- After login the session enters UPDATE (RFC 1939 6), as the
+    -- blocking client reports it.
+    local after = self.state == "transaction" and "update" or "disconnected"
     local ok, err, st = self:_simple("quit",
                                      {"authorization", "transaction"},
                                      "QUIT")
-    if not self.failed then self:close() end
+    if not self.failed then
+        self:close()
+        self.state = after
+    end
     return ok and true, err, st
 end
 
