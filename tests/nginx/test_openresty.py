@@ -5,8 +5,12 @@ Generates a configuration on 127.0.0.1 with a free port that includes
 examples/openresty/maildrop.conf, starts nginx (one worker, private
 prefix, pid file and error log), then asks GET /maildrop of a POP3 server
 that is slow to log in while a second request, GET /ping, must come back
-at once from the same worker: the cosocket yields, it does not block.
-nginx and the server are always stopped, the prefix always removed.
+at once from the same worker: the cosocket yields, it does not block.  Then, on the same
+nginx, some scenarios of tests/scenarios replayed by pop3.cosocket on the
+real cosockets and by the blocking client must give identical records
+(tests/nginx/parity_handler.lua, lua/spec/parity.lua), and cosocket SASL
+logins (the C library's mechanisms) must work.  nginx and the servers are
+always stopped, the prefix always removed.
 
     test_openresty.py --source DIR --cmod DIR    (exit 77: skipped)
 """
@@ -56,6 +60,7 @@ env POP3_PORT;
 env POP3_TLS;
 env POP3_USER;
 env POP3_PASSWORD;
+env POP3_SOURCE_DIR;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
@@ -64,11 +69,19 @@ http {{
     fastcgi_temp_path {prefix}/tmp/fastcgi;
     uwsgi_temp_path {prefix}/tmp/uwsgi;
     scgi_temp_path {prefix}/tmp/scgi;
-    lua_package_path "{source}/lua/?.lua;{source}/examples/openresty/?.lua;/usr/share/lua/5.1/?.lua;;";
+    lua_package_path "{source}/lua/?.lua;{source}/examples/openresty/?.lua;{source}/tests/nginx/?.lua;{source}/lua/spec/?.lua;/usr/share/lua/5.1/?.lua;;";
     lua_package_cpath "{cmod}/?.so;;";
     server {{
         listen 127.0.0.1:{port};
         include {source}/examples/openresty/maildrop.conf;
+        location = /parity {{
+            default_type text/plain;
+            content_by_lua_block {{ require("parity_handler").parity() }}
+        }}
+        location = /sasl {{
+            default_type text/plain;
+            content_by_lua_block {{ require("parity_handler").sasl() }}
+        }}
     }}
 }}
 """
@@ -109,6 +122,69 @@ def get(url, timeout=10):
         return r.status, r.read()
 
 
+# Replayed on the real cosockets (the rest run over a LuaSocket shim in
+# lua/spec/parity_spec.lua).
+PARITY = ["retr-basic", "nx-one-byte", "nx-terminator-split",
+          "login-in-use", "nx-apop-fallback", "stls-inject"]
+MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
+         "XOAUTH2", "OAUTHBEARER"]
+
+
+def start_pop3d(args, tmp, name, extra):
+    """A scripted server in tmp/name; returns (process, port, log)."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    port_file = os.path.join(d, "port")
+    log = os.path.join(d, "log")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(args.source, "tests/server/pop3d.py"),
+         "--port-file", port_file, "--log", log, "--max-lifetime", "60"]
+        + extra, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not (os.path.exists(port_file) and open(port_file).read().strip()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            raise AssertionError(f"pop3d.py did not start for {name}")
+        time.sleep(0.02)
+    return proc, open(port_file).read().strip(), log
+
+
+def check_parity(args, tmp, base, servers):
+    for name in PARITY:
+        scenario = os.path.join(args.source, "tests/scenarios",
+                                name + ".scenario")
+        c = start_pop3d(args, tmp, name + "-c", ["--scenario", scenario])
+        servers.append(c[0])
+        b = start_pop3d(args, tmp, name + "-b", ["--scenario", scenario])
+        servers.append(b[0])
+        status, body = get(f"{base}/parity?name={name}&cport={c[1]}"
+                           f"&bport={b[1]}", timeout=30)
+        lines = body.decode().split("\n")
+        assert status == 200 and lines[0] == "same", (name, body)
+        stop(c[0])
+        stop(b[0])
+        sent = [[ln for ln in open(x[2]).read().splitlines()
+                 if not ln.startswith("#")] for x in (c, b)]
+        assert sent[0] == sent[1], (name, sent)
+        print(f"parity on real cosockets: {name}: same")
+
+
+def check_sasl(args, tmp, base, servers):
+    md = os.path.join(tmp, "sasl-md", "alice")
+    os.makedirs(md)
+    with open(os.path.join(md, "1.eml"), "wb") as f:
+        f.write(b"Subject: x\r\n\r\nhi\r\n")
+    proc, port, log = start_pop3d(
+        args, tmp, "sasl", ["--maildrop", os.path.dirname(md),
+                            "--user", "alice:secret", "--sasl", "all"])
+    servers.append(proc)
+    for mech in MECHS:
+        status, body = get(f"{base}/sasl?port={port}&mech={mech}")
+        assert status == 200 and body == f"ok {mech} 1\n".encode(), \
+            (mech, body)
+    print("SASL on real cosockets: " + ", ".join(MECHS))
+
+
 def run(args, tmp):
     scenario = os.path.join(tmp, "slow.scenario")
     with open(scenario, "w") as f:
@@ -116,6 +192,7 @@ def run(args, tmp):
     port_file = os.path.join(tmp, "pop3.port")
     log = os.path.join(tmp, "pop3.log")
     server = nginx = None
+    servers = []
     try:
         server = subprocess.Popen(
             [sys.executable, os.path.join(args.source, "tests/server/pop3d.py"),
@@ -140,6 +217,7 @@ def run(args, tmp):
                 source=args.source, cmod=args.cmod, port=http_port,
                 user="user root;" if os.geteuid() == 0 else ""))
         env = dict(os.environ, POP3_HOST="127.0.0.1", POP3_PORT=pop3_port,
+                   POP3_SOURCE_DIR=args.source,
                    POP3_TLS="none", POP3_USER="alice", POP3_PASSWORD="secret")
         nginx = subprocess.Popen([NGINX, "-p", prefix, "-c", conf,
                                   "-e", os.path.join(prefix, "error.log")],
@@ -176,6 +254,8 @@ def run(args, tmp):
             {"n": 1, "size": 120, "uid": "u-one"},
             {"n": 2, "size": 200, "uid": 'u"two'}]}
         assert "#MISMATCH" not in open(log).read()
+        check_parity(args, tmp, base, servers)
+        check_sasl(args, tmp, base, servers)
         print("ok")
         return 0
     except AssertionError as e:
@@ -187,6 +267,8 @@ def run(args, tmp):
     finally:
         stop(nginx)
         stop(server)
+        for proc in servers:
+            stop(proc)
 
 
 def main():
