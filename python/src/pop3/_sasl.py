@@ -187,15 +187,95 @@ class Scram(Mechanism):
                                   "signature")
 
 
+def _framing_ok(value: bytes) -> bool:
+    # A control character would break the ^A framing of the token
+    # messages (the C library refuses it too).
+    return not any(b < 0x20 or b == 0x7F for b in value)
+
+
+class _Token(Mechanism):
+    """The OAuth 2.0 mechanisms: the secret is an access token, sent as
+    it is.  A refused token comes back as one challenge holding a JSON
+    error; the answer is the mechanism's dummy message, then -ERR."""
+
+    dummy = b""
+    token = True
+
+    def __init__(self, user: bytes, secret: bytes) -> None:
+        super().__init__(user, secret)
+        self.server_error = ""
+
+    def step(self, challenge: bytes) -> bytes:
+        if self.server_error:
+            raise SaslError(f"{self.name}: a second error challenge")
+        text = challenge.decode("ascii", "replace")
+        self.server_error = "".join(
+            c if " " <= c <= "~" else "?" for c in text)[:150] or "?"
+        return self.dummy
+
+    def finish(self) -> None:
+        if self.server_error:
+            raise SaslError(f"{self.name}: +OK after an error challenge")
+
+
+class XOAuth2(_Token):
+    """Google's and Microsoft's XOAUTH2:
+    "user=" user ^A "auth=Bearer " token ^A ^A."""
+
+    name = "XOAUTH2"
+
+    def initial(self) -> Optional[bytes]:
+        return (b"user=" + self.user + b"\x01auth=Bearer " + self.secret
+                + b"\x01\x01")
+
+
+class OAuthBearer(_Token):
+    """RFC 7628: gs2-header ^A [host ^A] [port ^A] "auth=Bearer " token
+    ^A ^A; the dummy answer to an error is one ^A."""
+
+    name = "OAUTHBEARER"
+    dummy = b"\x01"
+
+    def __init__(self, user: bytes, secret: bytes, host: Optional[str],
+                 port: int) -> None:
+        super().__init__(user, secret)
+        self.host = host.encode("utf-8") if host else b""
+        self.port = port
+
+    def initial(self) -> Optional[bytes]:
+        msg = b"n," + (b"a=" + _saslname(self.user) if self.user else b"")
+        msg += b",\x01"
+        if self.host:
+            msg += b"host=" + self.host + b"\x01"
+        if self.port:
+            msg += b"port=%d\x01" % self.port
+        return msg + b"auth=Bearer " + self.secret + b"\x01\x01"
+
+
 NAMES = ("SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN")
-"""Mechanisms available, strongest first."""
+"""Password mechanisms authenticate() may choose, strongest first (the
+token ones, XOAUTH2 and OAUTHBEARER, only by name)."""
+
+TOKENS = ("XOAUTH2", "OAUTHBEARER")
 
 REVEALS_SECRET = ("PLAIN", "LOGIN")
 
 
-def make(name: str, user: bytes, secret: bytes) -> Optional[Mechanism]:
-    """The mechanism called `name` (any case), or None when unknown."""
+def make(name: str, user: bytes, secret: bytes, host: Optional[str] = None,
+         port: int = 0) -> Optional[Mechanism]:
+    """The mechanism called `name` (any case), or None when unknown.
+    `host` and `port` name the server for OAUTHBEARER.  Raises ValueError
+    for arguments the mechanism cannot carry."""
     name = name.upper()
+    if not secret or (not user and name != "OAUTHBEARER"):
+        raise ValueError("empty user or secret")
+    if name in TOKENS and not (_framing_ok(user) and _framing_ok(secret)
+                               and _framing_ok((host or "").encode())):
+        raise ValueError("a control character in the user or token")
+    if name == "XOAUTH2":
+        return XOAuth2(user, secret)
+    if name == "OAUTHBEARER":
+        return OAuthBearer(user, secret, host, port)
     if name == "PLAIN":
         return Plain(user, secret)
     if name == "LOGIN":

@@ -240,6 +240,7 @@ class Client:
         self._capa: Optional[List[str]] = None
         self._is_tls = False
         self._auth_used: Optional[str] = None
+        self._peer: Tuple[str, int] = ("", 0)  # for OAUTHBEARER
 
     # -- plumbing ------------------------------------------------------------
 
@@ -368,7 +369,10 @@ class Client:
                       _c.POP3_CODEC_CONT):
             raise self._local(_c.POP3_E_PROTOCOL, op)
         data = data or b""
-        if ev != _c.POP3_CODEC_CONT:
+        if ev == _c.POP3_CODEC_CONT:
+            # A challenge is the server's last word too (as in C).
+            self._code, self._text = "", _text(data)
+        else:
             st, code = _c.pop3_codec_resp_code(self._codec)
             self._code = _text(code)
             self._text = _text(data)
@@ -424,6 +428,7 @@ class Client:
         if not port:
             port = 995 if mode is TLS.IMPLICIT else 110
         name = self._server_name or host
+        self._peer = (name, port)
         st, codec = _c.pop3_codec_new(self._max_line, self._buffer_size)
         if st != _c.POP3_OK:
             raise self._local(st, "connect")
@@ -634,28 +639,50 @@ class Client:
 
     async def auth(self, mechanism: str, user: StrOrBytes,
                    password: StrOrBytes) -> None:
-        """SASL AUTH (RFC 5034): SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5,
-        PLAIN or LOGIN."""
+        """SASL AUTH (RFC 5034), as :meth:`pop3.Client.auth`:
+        SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN or LOGIN, or for an
+        OAuth 2.0 access token as `password`, XOAUTH2 or OAUTHBEARER
+        (`user` may be "" there).  A token mechanism whose one-step form
+        gets a plain -ERR is tried once more in two steps, as the C
+        client does."""
         if not isinstance(mechanism, str):
             raise TypeError("mechanism must be a str")
         _wire("mechanism", mechanism)
         user, password = _wire("user", user), _wire("password", password)
-        mech = _sasl.make(mechanism, _bytes(user), _bytes(password))
-        if mech is None:
-            raise make_error(_c.POP3_E_UNSUPPORTED, "auth",
-                             detail=f"pop3.aio has no {mechanism}")
+
+        def make() -> _sasl.Mechanism:
+            try:
+                mech = _sasl.make(mechanism, _bytes(user), _bytes(password),
+                                  *self._peer)
+            except ValueError as e:
+                raise make_error(_c.POP3_E_ARG, "auth", detail=str(e)
+                                 + "; nothing was sent") from None
+            if mech is None:
+                raise make_error(_c.POP3_E_UNSUPPORTED, "auth",
+                                 detail=f"pop3.aio has no {mechanism}")
+            return mech
+        make()  # argument errors before anything else
 
         async def go() -> None:
             self._need("auth", State.AUTHORIZATION)
-            await self._sasl(mech)
+            mech = make()
+            try:
+                await self._sasl(mech, allow_ir=True)
+            except Error as e:
+                if not (getattr(mech, "token", False) and e.resp_code == ""
+                        and _c.pop3_status_family(e.status)
+                        not in _FATAL and getattr(e, "_ir_refused", False)):
+                    raise
+                await self._sasl(make(), allow_ir=False)
             await self._logged_in()
         await self._run("auth", go)
 
-    async def _sasl(self, mech: _sasl.Mechanism) -> None:
+    async def _sasl(self, mech: _sasl.Mechanism,
+                    allow_ir: bool = True) -> None:
         self._auth_used = mech.name
         first = mech.initial()
         ir = None
-        if first is not None:
+        if first is not None and allow_ir:
             ir = _sasl.b64encode(first).decode("ascii") or "="
             if len("AUTH ") + len(mech.name) + 1 + len(ir) + 2 > 255:
                 ir = None  # RFC 5034 4: send it after an empty challenge
@@ -663,9 +690,21 @@ class Client:
         await self._send("AUTH", *args, expect=_SASL, mask=2 if ir else 0)
         sent_first = ir is not None
         err = self._auth_err()
+        rounds = 0
         try:
             while True:
-                ev, data = await self._status("auth", err, cont=True)
+                try:
+                    ev, data = await self._status("auth", err, cont=True)
+                except Error as e:
+                    # The one-step form refused at once (Office 365).
+                    e._ir_refused = ir is not None and rounds == 0
+                    if getattr(mech, "server_error", ""):
+                        e.error_detail = ("token refused: "
+                                          + mech.server_error)
+                    raise
+                rounds += 1
+                if rounds > 8:  # no mechanism here needs more
+                    raise _sasl.SaslError("too many challenges")
                 if ev == _c.POP3_CODEC_OK:
                     mech.finish()
                     return
@@ -681,8 +720,8 @@ class Client:
                 await self._write(_sasl.b64encode(response) + b"\r\n",
                                   _SASL)
         except _sasl.SaslServerError as e:
-            raise make_error(_c.POP3_E_AUTH_SERVER, "auth",
-                             detail=str(e)) from None
+            raise self._local(_c.POP3_E_AUTH_SERVER, "auth",
+                              str(e)) from None
         except _sasl.SaslError as e:
             raise make_error(_c.POP3_E_PROTOCOL, "auth",
                              detail=str(e)) from None
