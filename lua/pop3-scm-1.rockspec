@@ -2,8 +2,8 @@
 --   luarocks make lua/pop3-scm-1.rockspec      (run at the repository root)
 -- It builds libpop3 and the SWIG module for the Lua that LuaRocks runs
 -- for, with CMake (needs cmake, swig, a C compiler and OpenSSL headers),
--- and installs only pop3.lua, pop3/netx.lua and pop3/core.so (libpop3 is
--- linked in).
+-- and installs only pop3.lua, pop3/netx.lua, pop3/cosocket.lua (for
+-- OpenResty) and pop3/core.so (libpop3 is linked in).
 rockspec_format = "3.0"
 package = "pop3"
 version = "scm-1"

@@ -25,6 +25,29 @@ LD_LIBRARY_PATH="$libdir" "$tmp/fetch" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || { echo "installed program failed to run ($rc)"; exit 1; }
 echo "pkg-config build: ok"
 
+# The Lua component, as the rockspec installs it (cmake --install
+# --component lua): pop3.lua, pop3/netx.lua, pop3/cosocket.lua and the
+# core module, loadable from the install alone.
+if grep -q "COMPONENT lua" "$src/lua/CMakeLists.txt" &&
+   [ -d "$build/lua" ]; then
+    cmake --install "$build" --component lua --prefix "$tmp/lua" >/dev/null
+    for v in 5.4 5.1; do
+        for f in pop3.lua pop3/netx.lua pop3/cosocket.lua; do
+            [ -f "$tmp/lua/share/lua/$v/$f" ] ||
+                { echo "lua component: $v/$f not installed"; exit 1; }
+        done
+        core=$(ls "$tmp"/lua/lib*/lua/$v/pop3/core.so 2>/dev/null | head -1)
+        [ -n "$core" ] || { echo "lua component: $v core.so missing"; exit 1; }
+    done
+    cmod=$(dirname "$(dirname "$(ls "$tmp"/lua/lib*/lua/5.4/pop3/core.so)")")
+    LUA_PATH="$tmp/lua/share/lua/5.4/?.lua" LUA_CPATH="$cmod/?.so" \
+        lua5.4 -e 'assert(require("pop3")._VERSION)
+                   assert(require("pop3.cosocket").connect)
+                   assert(require("pop3.netx"))' ||
+        { echo "lua component: installed modules do not load"; exit 1; }
+    echo "lua component (pop3, pop3.netx, pop3.cosocket): ok"
+fi
+
 # the header alone: strict C99, and C++
 for h in "$tmp"/prefix/include/pop3/*.h; do
     printf '#include <pop3/%s>\nint main(void) { return 0; }\n' \
