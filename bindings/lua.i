@@ -260,7 +260,12 @@ static size_t pop3_lua_msg_list(lua_State *L, int t, unsigned int **out)
     else
         lua_pushnil(L);
     SWIG_arg++;
-    memset($1, 0, POP3_CODEC_LINE_MAX); /* it may have held a password */
+    /* It may have held a password.  Through a volatile pointer, since
+     * a plain memset of a dying local may be dropped as a dead store. */
+    {
+        void *(*volatile wipe)(void *, int, size_t) = memset;
+        wipe($1, 0, POP3_CODEC_LINE_MAX);
+    }
 }
 
 /* ---- batches (pop3_retr_many_begin, pop3_dele_many): a Lua array of

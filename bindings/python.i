@@ -41,7 +41,7 @@
  * str (encoded UTF-8; lone surrogates from undecodable bytes map back to
  * their bytes) or bytes; None is NULL.  An embedded NUL would silently cut
  * the string short in C, so it is refused here. */
-%typemap(in) const char * (PyObject *bytes = NULL) {
+%typemap(in) const char * (PyObject *bytes = NULL, int own = 0) {
     char *p = NULL;
     Py_ssize_t n = 0;
 
@@ -53,6 +53,7 @@
                                               "surrogateescape");
             if (!bytes)
                 SWIG_fail;
+            own = 1;
         } else if (PyBytes_Check($input)) {
             bytes = $input;
             Py_INCREF(bytes);
@@ -73,6 +74,14 @@
     }
 }
 %typemap(freearg) const char * {
+    /* The UTF-8 copy made from a str above is ours alone: wipe it before
+     * Python frees it, as it may be a password.  (A bytes argument is
+     * the caller's, and a shared object is never written.) */
+    if (own$argnum && Py_REFCNT(bytes$argnum) == 1) {
+        void *(*volatile wipe)(void *, int, size_t) = memset;
+        wipe(PyBytes_AS_STRING(bytes$argnum), 0,
+             (size_t)PyBytes_GET_SIZE(bytes$argnum));
+    }
     Py_XDECREF(bytes$argnum);
 }
 %typemap(typecheck, precedence=SWIG_TYPECHECK_STRING) const char * {
@@ -339,7 +348,12 @@ static PyObject *pop3swig_py_status_list(const pop3_status *v, size_t n)
         result == POP3_OK
             ? PyBytes_FromStringAndSize($1, (Py_ssize_t)*$2)
             : SWIG_Py_Void());
-    memset($1, 0, POP3_CODEC_LINE_MAX); /* it may have held a password */
+    /* It may have held a password.  Through a volatile pointer, since
+     * a plain memset of a dying local may be dropped as a dead store. */
+    {
+        void *(*volatile wipe)(void *, int, size_t) = memset;
+        wipe($1, 0, POP3_CODEC_LINE_MAX);
+    }
 }
 
 %include "pop3_core.i"
