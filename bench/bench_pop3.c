@@ -10,8 +10,11 @@
  * read).  Exit status 0 on success, 1 on any failure.
  *
  * fetch_all() retrieves one message per round trip (pop3_retr_begin);
- * with --pipelined, fetch_many() asks for all of them as one pipelined
- * batch (pop3_retr_many_begin).  Nothing else differs.
+ * with --pipelined, the runner asks CAPA first, so that a server listing
+ * PIPELINING gets USER, PASS, CAPA and STAT in one write (pop3_login),
+ * and fetch_many() asks for every message as one pipelined batch
+ * (pop3_retr_many_begin) with QUIT after its last command
+ * (pop3_many_then_quit).
  */
 #include <pop3/pop3.h>
 
@@ -63,11 +66,10 @@ static int fetch_many(pop3_client *c, uint64_t count, uint64_t *octets,
         fprintf(stderr, "bench_pop3: out of memory\n");
         return 1;
     }
-    /* The batch asks for CAPA itself and pipelines when it lists
-     * PIPELINING. */
     for (uint64_t n = 0; n < count; n++)
         msgs[n] = (unsigned int)(n + 1);
-    if (pop3_retr_many_begin(c, msgs, (size_t)count) != POP3_OK)
+    if (pop3_retr_many_begin(c, msgs, (size_t)count) != POP3_OK ||
+        pop3_many_then_quit(c) != POP3_OK)
         rc = fail(c, "RETR batch");
     while (rc == 0 && (st = pop3_many_next(c, &msg)) != POP3_DONE) {
         const char *data;
@@ -116,6 +118,8 @@ int main(int argc, char **argv)
     if (pop3_connect(c, argv[1], (unsigned int)strtoul(argv[2], NULL, 10))
         != POP3_OK)
         rc = fail(c, "connect");
+    else if (many && pop3_capa(c) != POP3_OK)
+        rc = fail(c, "CAPA");
     else if (pop3_login(c, argv[3], argv[4]) != POP3_OK)
         rc = fail(c, "login");
     else if (pop3_stat(c, &count, &size) != POP3_OK)

@@ -126,6 +126,8 @@ static void reset_session(pop3_client *c)
     c->capa_known = POP3_CAPA_UNKNOWN;
     c->utf8 = 0;
     c->auth_used = NULL;
+    c->quit_sent = 0;
+    c->stat_cached = 0;
 }
 
 pop3_status pop3_close(pop3_client *c)

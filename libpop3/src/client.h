@@ -43,11 +43,14 @@ typedef struct pop3_batch {
     size_t done; /* replies read */
     size_t in_flight; /* octets of commands sent, not yet answered */
     char lines[24]; /* TOP's line count, or "" for RETR */
+    int then_quit;  /* QUIT goes out after the last command */
 } pop3_batch;
 
 /* Bit masks of the states a command is allowed in. */
 #define POP3_IN_AUTH (1u << POP3_STATE_AUTHORIZATION)
 #define POP3_IN_TRANS (1u << POP3_STATE_TRANSACTION)
+/* For pop3_quit alone: allowed after a batch has sent QUIT already. */
+#define POP3_QUIT_PENDING (1u << 31)
 
 struct pop3_client {
     pop3_options opts; /* string fields point at owned copies below */
@@ -79,6 +82,10 @@ struct pop3_client {
     const char *auth_used;  /* method of the last login attempt */
     char detail[256];       /* pop3_error_detail(); never a secret */
     pop3_batch batch;
+    int quit_sent; /* QUIT went out with a batch; its reply is unread */
+    /* STAT's answer, read with a pipelined login, until DELE or RSET. */
+    int stat_cached;
+    uint64_t stat_count, stat_size;
 };
 
 /* The body of the current message ended: back to the batch, if any. */
@@ -147,6 +154,19 @@ pop3_status pop3__user_pass(pop3_client *c, const char *user,
                             const char *password);
 pop3_status pop3__apop(pop3_client *c, const char *user,
                        const char *secret);
+
+/* Whether USER/PASS may go out pipelined: the server listed PIPELINING
+ * in a CAPA before login (auth_pipelined.c). */
+int pop3__login_pipelines(const pop3_client *c);
+
+/* USER, PASS, CAPA and STAT in one write; the replies read in order.
+ * Returns as pop3__user_pass (arguments checked by the caller). */
+pop3_status pop3__user_pass_pipelined(pop3_client *c, const char *user,
+                                      const char *password);
+
+/* Read the reply to a CAPA already sent and keep the list: as
+ * pop3__capa_fetch without the sending. */
+pop3_status pop3__capa_read(pop3_client *c);
 
 /* Send CAPA and keep the list (extensions.c).  POP3_OK; a -ERR status
  * (the client stays healthy, capa_known is REFUSED); or a failure. */

@@ -15,6 +15,13 @@ pop3_status pop3_stat(pop3_client *c, uint64_t *count_out,
     if (count_out == NULL || size_out == NULL)
         return pop3__done(c, POP3_E_ARG);
     st = pop3__begin(c, POP3_IN_TRANS);
+    if (st == POP3_OK && c->stat_cached) {
+        /* Read with a pipelined login; the maildrop is locked, and no
+         * DELE or RSET has changed it since (RFC 1939 8). */
+        *count_out = c->stat_count;
+        *size_out = c->stat_size;
+        return pop3__done(c, POP3_OK);
+    }
     if (st == POP3_OK)
         st = pop3__simple(c, "STAT", NULL, NULL, POP3_E_SERVER);
     if (st != POP3_OK)
@@ -91,8 +98,10 @@ pop3_status pop3_dele(pop3_client *c, unsigned int msg)
     if (c == NULL)
         return POP3_E_ARG;
     st = begin_msg(c, msg, num);
-    if (st == POP3_OK)
+    if (st == POP3_OK) {
+        c->stat_cached = 0; /* STAT leaves deleted messages out */
         st = pop3__simple(c, "DELE", num, NULL, POP3_E_SERVER);
+    }
     return pop3__done(c, st);
 }
 
@@ -115,19 +124,22 @@ pop3_status pop3_rset(pop3_client *c)
     if (c == NULL)
         return POP3_E_ARG;
     st = pop3__begin(c, POP3_IN_TRANS);
-    if (st == POP3_OK)
+    if (st == POP3_OK) {
+        c->stat_cached = 0;
         st = pop3__simple(c, "RSET", NULL, NULL, POP3_E_SERVER);
+    }
     return pop3__done(c, st);
 }
 
 pop3_status pop3_quit(pop3_client *c)
 {
     pop3_state after;
+    pop3_event ev;
     pop3_status st;
 
     if (c == NULL)
         return POP3_E_ARG;
-    st = pop3__begin(c, POP3_IN_AUTH | POP3_IN_TRANS);
+    st = pop3__begin(c, POP3_IN_AUTH | POP3_IN_TRANS | POP3_QUIT_PENDING);
     if (st != POP3_OK)
         return pop3__done(c, st);
     /* RFC 1939 6: QUIT in TRANSACTION enters UPDATE, where the server
@@ -136,7 +148,11 @@ pop3_status pop3_quit(pop3_client *c)
                                                : POP3_STATE_DISCONNECTED;
     if (after == POP3_STATE_UPDATE)
         c->state = POP3_STATE_UPDATE;
-    st = pop3__simple(c, "QUIT", NULL, NULL, POP3_E_SERVER);
+    if (c->quit_sent) /* with the last command of a batch */
+        st = pop3__reply(c, POP3_EXPECT_STATUS, POP3_E_SERVER, &ev);
+    else
+        st = pop3__simple(c, "QUIT", NULL, NULL, POP3_E_SERVER);
+    c->quit_sent = 0;
     if (c->failed == POP3_OK) {
         pop3_transport_close(&c->tp);
         c->state = after;

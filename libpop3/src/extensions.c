@@ -11,14 +11,24 @@
 
 pop3_status pop3__capa_fetch(pop3_client *c)
 {
+    pop3_status st = pop3__send(c, "CAPA", NULL, NULL, POP3_MASK_NONE);
+
+    if (st != POP3_OK) {
+        pop3_capa_clear(&c->capa);
+        c->capa_known = POP3_CAPA_UNKNOWN;
+        return st;
+    }
+    return pop3__capa_read(c);
+}
+
+pop3_status pop3__capa_read(pop3_client *c)
+{
     pop3_event ev;
     pop3_status st;
 
     pop3_capa_clear(&c->capa);
     c->capa_known = POP3_CAPA_UNKNOWN;
-    st = pop3__send(c, "CAPA", NULL, NULL, POP3_MASK_NONE);
-    if (st == POP3_OK)
-        st = pop3__reply(c, POP3_EXPECT_STATUS_LINES, POP3_E_SERVER, &ev);
+    st = pop3__reply(c, POP3_EXPECT_STATUS_LINES, POP3_E_SERVER, &ev);
     if (st != POP3_OK) {
         if (c->failed == POP3_OK)
             c->capa_known = POP3_CAPA_REFUSED; /* RFC 1939 only */

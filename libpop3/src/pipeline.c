@@ -1,10 +1,12 @@
 /*
  * Pipelined batches (RFC 2449 6.6): RETR/TOP, DELE and LIST of many
  * messages.  Commands go out ahead of their replies, at most
- * POP3_PIPELINE_WINDOW octets of them at a time and in one write per
- * top-up.  That is far below any socket buffer, so the client's writes
- * never block while the server's replies wait to be read (the deadlock a
- * "write everything, then read" client runs into on large batches).
+ * POP3_PIPELINE_WINDOW octets of them at a time, in one write per top-up,
+ * and a top-up waits until half the window has been answered (one write
+ * per few hundred messages, not one per message).  The window is far
+ * below any socket buffer, so the client's writes never block while the
+ * server's replies wait to be read (the deadlock a "write everything,
+ * then read" client runs into on large batches).
  */
 #include "client.h"
 #include "parse.h"
@@ -56,21 +58,32 @@ static size_t put_command(pop3_client *c, char *buf, size_t *len,
 /*
  * Send commands for msgs[*sent..count) while the octets in flight stay
  * within the window (one command is always allowed when none is in
- * flight), all in one write.
+ * flight), all in one write; nothing while more than half the window is
+ * still in flight.  With *quit set, QUIT follows the last command in the
+ * same write (and *quit is cleared once it has gone).
  */
 static pop3_status send_window(pop3_client *c, const char *verb,
                                const unsigned int *msgs, size_t count,
                                const char *lines, size_t win, size_t *sent,
-                               size_t *in_flight)
+                               size_t *in_flight, int *quit)
 {
     char buf[POP3_PIPELINE_WINDOW + MAX_BATCH_COMMAND];
     size_t len = 0;
 
+    if (*in_flight > win / 2)
+        return POP3_OK;
     while (*sent < count &&
            (*in_flight == 0 || *in_flight + MAX_BATCH_COMMAND <= win) &&
            len + MAX_BATCH_COMMAND <= sizeof buf) {
         *in_flight += put_command(c, buf, &len, verb, msgs[*sent], lines);
         (*sent)++;
+    }
+    if (quit != NULL && *quit && *sent == count && win > 1) {
+        pop3__trace(c, POP3_TRACE_SEND, "QUIT", 4);
+        memcpy(buf + len, "QUIT\r\n", 6);
+        len += 6;
+        *quit = 0;
+        c->quit_sent = 1;
     }
     return len == 0 ? POP3_OK : pop3__send_line(c, buf, len, NULL, 0);
 }
@@ -173,7 +186,8 @@ static pop3_status fill(pop3_client *c)
     pop3_batch *b = &c->batch;
 
     return send_window(c, b->lines[0] ? "TOP" : "RETR", b->msgs, b->count,
-                       b->lines, window(c), &b->sent, &b->in_flight);
+                       b->lines, window(c), &b->sent, &b->in_flight,
+                       &b->then_quit);
 }
 
 /* The reply for the oldest command in flight is being read. */
@@ -198,6 +212,18 @@ static pop3_status skip_body(pop3_client *c)
             pop3__body_ended(c);
     }
     return POP3_OK;
+}
+
+pop3_status pop3_many_then_quit(pop3_client *c)
+{
+    if (c == NULL)
+        return POP3_E_ARG;
+    if (c->failed != POP3_OK)
+        return pop3__done(c, c->failed);
+    if (c->batch.msgs == NULL || c->quit_sent)
+        return pop3__done(c, POP3_E_STATE);
+    c->batch.then_quit = 1;
+    return pop3__done(c, POP3_OK);
 }
 
 pop3_status pop3_many_next(pop3_client *c, unsigned int *msg_out)
@@ -285,7 +311,8 @@ static pop3_status many_simple(pop3_client *c, const char *verb,
         pop3_status one;
         size_t n;
 
-        st = send_window(c, verb, msgs, count, NULL, w, &sent, &in_flight);
+        st = send_window(c, verb, msgs, count, NULL, w, &sent, &in_flight,
+                         NULL);
         if (st != POP3_OK)
             return pop3__done(c, st);
         n = command_length(verb, msgs[done], NULL);
@@ -315,6 +342,8 @@ static pop3_status many_simple(pop3_client *c, const char *verb,
 pop3_status pop3_dele_many(pop3_client *c, const unsigned int *msgs,
                            size_t count, pop3_status *results_out)
 {
+    if (c != NULL)
+        c->stat_cached = 0; /* STAT leaves deleted messages out */
     return many_simple(c, "DELE", msgs, count, NULL, results_out);
 }
 

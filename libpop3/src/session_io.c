@@ -33,6 +33,8 @@ pop3_status pop3__begin(pop3_client *c, unsigned int states)
         return POP3_E_BUSY;
     if ((states & (1u << c->state)) == 0)
         return POP3_E_STATE;
+    if (c->quit_sent && (states & POP3_QUIT_PENDING) == 0)
+        return POP3_E_STATE; /* the server is ending the session */
     c->detail[0] = '\0';
     c->deadline = pop3_deadline_in(c->opts.io_timeout_ms);
     return POP3_OK;

@@ -272,6 +272,12 @@ POP3_API const char *pop3_apop_timestamp(const pop3_client *client);
  * POP3_E_SERVER (a -ERR without a code from a server that announced
  * AUTH-RESP-CODE: not a credentials problem), or a failure of the
  * connection.  See also pop3_auth() and pop3_authenticate() below.
+ *
+ * pop3_login is one round trip when a CAPA before it (pop3_capa) listed
+ * PIPELINING: USER, PASS, CAPA and STAT go out in one write (RFC 2449
+ * 6.6), and the capabilities and pop3_stat's answer come with the login.
+ * Otherwise USER and PASS go one at a time, and CAPA follows if one was
+ * asked before.
  */
 POP3_API pop3_status pop3_login(pop3_client *client, const char *user,
                                 const char *password);
@@ -298,7 +304,9 @@ POP3_API pop3_status pop3_apop_digest(const char *timestamp,
  * rest.  -ERR replies return POP3_E_SERVER (or the code's own status).
  */
 
-/* STAT: number of messages and their total size in octets. */
+/* STAT: number of messages and their total size in octets.  After a
+ * pipelined pop3_login, answered from the reply read then (until a DELE
+ * or RSET), without a round trip. */
 POP3_API pop3_status pop3_stat(pop3_client *client, uint64_t *count_out,
                                uint64_t *size_out);
 
@@ -716,6 +724,20 @@ POP3_API pop3_status pop3_top_many_begin(pop3_client *client,
  */
 POP3_API pop3_status pop3_many_next(pop3_client *client,
                                     unsigned int *msg_out);
+
+/*
+ * End the session right after the batch: QUIT goes out in the same write
+ * as the batch's last command instead of a round trip later.  Call it
+ * after pop3_retr_many_begin/pop3_top_many_begin (before or during the
+ * iteration), then pop3_quit() after the batch as usual: it reads the
+ * reply without sending anything.  Once QUIT is out, every other call gets
+ * POP3_E_STATE, and the server ends the session (committing any DELE of
+ * this session) whatever the replies to the batch were, even if
+ * pop3_quit() is never called.  Without PIPELINING it changes nothing:
+ * pop3_quit() sends QUIT.  Returns POP3_OK, POP3_E_STATE (no batch, or
+ * QUIT already sent), or a sticky failure.
+ */
+POP3_API pop3_status pop3_many_then_quit(pop3_client *client);
 
 /*
  * DELE of `count` messages.  results_out, when not NULL, has room for

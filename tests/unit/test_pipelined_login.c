@@ -1,0 +1,347 @@
+/*
+ * Round trips saved by pipelining (RFC 2449 6.6): USER, PASS, CAPA and
+ * STAT in one write when a CAPA before login listed PIPELINING, and QUIT
+ * in the same write as a batch's last command.  The scenarios answer only
+ * once every pipelined command has arrived, so a client that waited for
+ * each reply would time out; a command the client should not have sent
+ * shows up as #MISMATCH in the server's log.
+ */
+#include <pop3/pop3.h>
+
+#include "server.h"
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static test_server srv;
+
+#define GREETING_AND_CAPA                                                     \
+    "S +OK ready\\r\\n\n"                                                    \
+    "C CAPA\n"                                                                \
+    "S +OK\\r\\nUSER\\r\\nPIPELINING\\r\\n.\\r\\n\n"
+
+/* Start the scripted server on a scenario given as text. */
+static void start_scenario(const char *text)
+{
+    char path[400];
+    const char *args[] = {"--scenario", path, NULL};
+    FILE *f;
+
+    CU_ASSERT_FATAL(test_server_prepare(&srv) == 0);
+    snprintf(path, sizeof path, "%s/login.scenario", srv.dir);
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
+}
+
+static pop3_client *connected(void)
+{
+    pop3_options o;
+    pop3_client *c = NULL;
+
+    pop3_options_init(&o);
+    o.tls = POP3_TLS_NONE;
+    o.io_timeout_ms = 3000; /* a client that waits times out */
+    CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    return c;
+}
+
+/* Read the current body into buf (NUL-terminated); its length, or -1. */
+static long body(pop3_client *c, char *buf, size_t cap)
+{
+    const char *data;
+    size_t len, total = 0;
+    pop3_status st;
+
+    while ((st = pop3_body_next(c, &data, &len)) == POP3_OK) {
+        if (total + len >= cap)
+            return -1;
+        memcpy(buf + total, data, len);
+        total += len;
+    }
+    buf[total] = '\0';
+    return st == POP3_DONE ? (long)total : -1;
+}
+
+static int count_in_log(const char *needle)
+{
+    char *log = test_server_log(&srv), *p = log;
+    int n = 0;
+
+    while (p != NULL && (p = strstr(p, needle)) != NULL) {
+        n++;
+        p += strlen(needle);
+    }
+    free(log);
+    return n;
+}
+
+/* The whole fast path: CAPA, one write for the login, STAT answered from
+ * it, a batch with QUIT after its last RETR. */
+static void test_one_round_trip_login_and_quit(void)
+{
+    static const unsigned int msgs[] = {1, 2};
+    unsigned int got;
+    uint64_t n = 0, size = 0;
+    char buf[64];
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n+OK logged in\\r\\n"
+                   "+OK\\r\\nPIPELINING\\r\\nTOP\\r\\n.\\r\\n+OK 2 20\\r\\n\n"
+                   "C RETR 1\n"
+                   "C RETR 2\n"
+                   "C QUIT\n"
+                   "S +OK\\r\\nmsg1\\r\\n.\\r\\n+OK\\r\\nmsg2\\r\\n.\\r\\n"
+                   "+OK bye\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_TRANSACTION);
+    CU_ASSERT_STRING_EQUAL(pop3_auth_used(c), "USER");
+    /* The capabilities are those listed after login. */
+    CU_ASSERT(pop3_has_capa(c, "TOP"));
+    CU_ASSERT(!pop3_has_capa(c, "USER"));
+    /* Answered without a command: the scenario has no STAT here. */
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK);
+    CU_ASSERT(n == 2 && size == 20);
+
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_E_STATE); /* no batch yet */
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6 && strcmp(buf, "msg1\r\n") == 0);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6 && strcmp(buf, "msg2\r\n") == 0);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    /* QUIT is out: nothing else may be sent. */
+    CU_ASSERT(pop3_noop(c) == POP3_E_STATE);
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_E_STATE);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "bye");
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_UPDATE);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(count_in_log("QUIT") == 1);
+    test_server_stop(&srv);
+}
+
+/* USER refused: PASS, CAPA and STAT were answered too, but the caller
+ * sees USER's status and text, and the session goes on unauthenticated. */
+static void test_user_refused(void)
+{
+    uint64_t n, size;
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER nobody\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S -ERR [AUTH] no such mailbox\\r\\n-ERR no USER\\r\\n"
+                   "+OK\\r\\nUSER\\r\\nPIPELINING\\r\\n.\\r\\n"
+                   "-ERR not logged in\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "nobody", "secret") == POP3_E_AUTH);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "no such mailbox");
+    CU_ASSERT_STRING_EQUAL(pop3_resp_code(c), "AUTH");
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_AUTHORIZATION);
+    CU_ASSERT(pop3_has_capa(c, "PIPELINING"));
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_E_STATE);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* PASS refused and the server hangs up: the caller learns why the login
+ * failed (not just that the connection ended); the next call gets the
+ * connection's end. */
+static void test_pass_refused_then_closed(void)
+{
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n-ERR [IN-USE] locked by another session\\r\\n\n"
+                   "X\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_E_IN_USE);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "locked by another session");
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_DISCONNECTED);
+    CU_ASSERT(pop3_noop(c) == POP3_E_EOF);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* DELE and RSET change what STAT says: after either, STAT is asked. */
+static void test_stat_after_dele_and_rset(void)
+{
+    uint64_t n = 0, size = 0;
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n+OK\\r\\n+OK\\r\\nPIPELINING\\r\\n.\\r\\n"
+                   "+OK 2 20\\r\\n\n"
+                   "C DELE 1\n"
+                   "S +OK deleted\\r\\n\n"
+                   "C STAT\n"
+                   "S +OK 1 10\\r\\n\n"
+                   "C RSET\n"
+                   "S +OK\\r\\n\n"
+                   "C STAT\n"
+                   "S +OK 2 20\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_dele(c, 1) == POP3_OK);
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK && n == 1 && size == 10);
+    CU_ASSERT(pop3_rset(c) == POP3_OK);
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK && n == 2 && size == 20);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* A malformed STAT reply in the pipelined login is not kept: pop3_stat
+ * asks again and reports what it gets. */
+static void test_bad_stat_not_kept(void)
+{
+    uint64_t n, size;
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n+OK\\r\\n-ERR no CAPA now\\r\\n+OK lots\\r\\n\n"
+                   "C STAT\n"
+                   "S +OK -1 x\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(!pop3_has_capa(c, "PIPELINING")); /* refused after login */
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_E_PROTOCOL);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* Without PIPELINING: USER and PASS one at a time, and pop3_quit sends
+ * QUIT itself after a batch that asked for it. */
+static void test_without_pipelining(void)
+{
+    static const unsigned int msgs[] = {1};
+    unsigned int got;
+    char buf[64];
+    pop3_client *c;
+
+    start_scenario("S +OK ready\\r\\n\n"
+                   "C CAPA\n"
+                   "S +OK\\r\\nUSER\\r\\n.\\r\\n\n"
+                   "C USER alice\n"
+                   "S +OK\\r\\n\n"
+                   "C*\n"
+                   "S +OK in\\r\\n\n"
+                   "C CAPA\n"
+                   "S +OK\\r\\nTOP\\r\\n.\\r\\n\n"
+                   "C RETR 1\n"
+                   "S +OK\\r\\nmsg1\\r\\n.\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 1) == POP3_OK);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(count_in_log("QUIT") == 1);
+    test_server_stop(&srv);
+}
+
+/* A batch ended early with QUIT already out: the replies still owed are
+ * dropped, then pop3_quit reads QUIT's. */
+static void test_discard_after_quit_sent(void)
+{
+    static const unsigned int msgs[] = {1, 2};
+    unsigned int got;
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n+OK\\r\\n+OK\\r\\nPIPELINING\\r\\n.\\r\\n"
+                   "+OK 2 20\\r\\n\n"
+                   "C RETR 1\n"
+                   "C RETR 2\n"
+                   "C QUIT\n"
+                   "S +OK\\r\\nmsg1\\r\\n.\\r\\n-ERR gone\\r\\n"
+                   "+OK bye\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_E_STATE); /* already out */
+    CU_ASSERT(pop3_discard(c) == POP3_OK);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "bye");
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+int main(void)
+{
+    static const test_case tests[] = {
+        {"login, STAT and QUIT pipelined", test_one_round_trip_login_and_quit},
+        {"USER refused in a pipelined login", test_user_refused},
+        {"PASS refused, then the server hangs up",
+         test_pass_refused_then_closed},
+        {"STAT asked again after DELE and RSET",
+         test_stat_after_dele_and_rset},
+        {"a malformed STAT reply is not kept", test_bad_stat_not_kept},
+        {"no PIPELINING: one at a time", test_without_pipelining},
+        {"discard after QUIT went out", test_discard_after_quit_sent},
+        {NULL, NULL}};
+    return test_run_suite("pipelined_login", tests);
+}
