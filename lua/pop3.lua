@@ -561,9 +561,16 @@ local function batch_iterator(c, list, what)
   end
 end
 
-local function many(c, fname, list, begin, ...)
+local function many(c, fname, list, opts, begin, ...)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(fname, fname == "top_many" and 3 or 2,
+             "options must be a table")
+  end
   local st = settle(c)
   if st == OK and #list > 0 then st = begin(c.ud, list, ...) end
+  if st == OK and #list > 0 and opts and opts.then_quit then
+    st = core.pop3_many_then_quit(c.ud)
+  end
   if st ~= OK then return fail(c, st) end
   if #list == 0 then return function() return nil end end
   return batch_iterator(c, list, fname)
@@ -575,18 +582,21 @@ end
 -- the body as c:retrieve does (skipped if left unread), and is nil with
 -- err, code when the server refused that message.  The batch returns
 -- nil, message, code when it cannot start.
-function Client:retrieve_many(list)
+-- With opts {then_quit = true}, QUIT goes out with the last command
+-- (when the server pipelines): after the batch only c:quit() is allowed,
+-- and the server commits the session's deletions whatever happens next.
+function Client:retrieve_many(list, opts)
   check_self("retrieve_many", self)
   check_list("retrieve_many", list)
-  return many(self, "retrieve_many", list, core.pop3_retr_many_begin)
+  return many(self, "retrieve_many", list, opts, core.pop3_retr_many_begin)
 end
 
---- c:top_many(list, lines): as retrieve_many, with TOP n lines.
-function Client:top_many(list, lines)
+--- c:top_many(list, lines[, opts]): as retrieve_many, with TOP n lines.
+function Client:top_many(list, lines, opts)
   check_self("top_many", self)
   check_list("top_many", list)
   check_int("top_many", 2, lines, 0, MAX_MSG)
-  return many(self, "top_many", list, core.pop3_top_many_begin, lines)
+  return many(self, "top_many", list, opts, core.pop3_top_many_begin, lines)
 end
 
 --- c:delete_many(list): DELE of every listed message, pipelined.

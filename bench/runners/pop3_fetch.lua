@@ -6,11 +6,11 @@
 local pop3 = require "pop3"
 
 -- One pipelined batch (c:retrieve_many): RETR goes out ahead of the
--- replies when the server lists PIPELINING.
+-- replies when the server lists PIPELINING, and QUIT with the last one.
 local function fetch_all(c, count)
   local octets, list = 0, {}
   for n = 1, count do list[n] = n end
-  for n, chunks, err in assert(c:retrieve_many(list)) do
+  for n, chunks, err in assert(c:retrieve_many(list, { then_quit = true })) do
     assert(chunks, err)
     for chunk in chunks do
       octets = octets + #chunk
@@ -21,6 +21,7 @@ end
 
 local host, port, user, pass = arg[1], tonumber(arg[2]), arg[3], arg[4]
 local c = assert(pop3.connect{ host = host, port = port, tls = "none" })
+assert(c:capabilities())   -- so that the login can be pipelined
 assert(c:login(user, pass))
 local count = assert(c:stat())
 local octets = fetch_all(c, count)

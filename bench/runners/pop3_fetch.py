@@ -3,7 +3,9 @@
     python3 pop3_fetch.py HOST PORT USER PASS
 
 fetch_all() is the one place that knows how messages are retrieved: one
-pipelined batch (Client.retrieve_many).
+pipelined batch (Client.retrieve_many) with QUIT after its last command.
+CAPA is asked before login, so that a server listing PIPELINING gets
+USER, PASS, CAPA and STAT in one write.
 """
 import sys
 
@@ -12,7 +14,7 @@ import pop3
 
 def fetch_all(client, count):
     octets = 0
-    for _, body in client.retrieve_many(range(1, count + 1)):
+    for _, body in client.retrieve_many(range(1, count + 1), then_quit=True):
         for chunk in body:
             octets += len(chunk)
     return octets
@@ -21,6 +23,7 @@ def fetch_all(client, count):
 def main():
     host, port, user, password = sys.argv[1:5]
     with pop3.Client(host, int(port), tls="none") as client:
+        client.capabilities()
         client.login(user, password)
         octets = fetch_all(client, client.stat().count)
     print(octets)

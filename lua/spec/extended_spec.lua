@@ -242,6 +242,34 @@ describe("retrieve_many() and delete_many()", function()
     end)
   end)
 
+  it("logs in in one round trip after capabilities(), quits with a batch",
+     function()
+    with_server({}, function(srv)
+      local c = assert(connect(srv))
+      assert.is_table(c:capabilities().PIPELINING)
+      assert(c:login("alice", "secret"))
+      assert.equals(3, (c:stat()))     -- read with the login
+      local got = {}
+      for n, chunks in assert(c:retrieve_many({ 1, 2 }, { then_quit = true })) do
+        got[#got + 1] = { n, all(chunks) }
+      end
+      assert.same({ { 1, M1 }, { 2, M2 } }, got)
+      local ok, _, code = c:noop()     -- QUIT is out already
+      assert.is_nil(ok)
+      assert.equals("state", code)
+      assert.is_true(c:quit())
+      assert.equals("update", c:state())
+      -- USER, PASS, CAPA, STAT arrived together; one STAT, one QUIT
+      assert.matches("USER alice\nPASS [^\n]*\nCAPA\nSTAT\n", srv:log())
+      assert.matches("RETR 1\nRETR 2\nQUIT\n", srv:log())
+      local _, stats = srv:log():gsub("STAT", "")
+      assert.equals(1, stats)
+      assert.has_error(function()
+        c:retrieve_many({ 1 }, true)
+      end)
+    end)
+  end)
+
   it("a connection lost mid-batch raises", function()
     with_server({ faults = { "close-mid-second-body" } }, function(srv)
       local c = login(srv)

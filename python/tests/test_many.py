@@ -202,3 +202,50 @@ def test_delete_many_all_refused(server_factory):
         with pytest.raises(pop3.ServerError) as ei:
             c.delete_many([1, 2])
         assert ei.value.deleted == [] and sorted(ei.value.failed) == [1, 2]
+
+
+def test_login_pipelined_after_capabilities(server):
+    # With PIPELINING known before login, USER, PASS, CAPA and STAT go out
+    # before the first reply is read, and stat() needs no round trip.
+    seen = []
+    with client_for(server, trace=lambda d, line: seen.append((d, line))) as c:
+        assert "PIPELINING" in c.capabilities()
+        del seen[:]
+        c.login("alice", "secret")
+        first_recv = next(i for i, (d, _) in enumerate(seen) if d == "recv")
+        assert [l for _, l in seen[:first_recv]] == [
+            "USER alice", "PASS ****", "CAPA", "STAT"]
+        del seen[:]
+        assert c.stat() == (3, len(MSG1) + len(MSG2) + len(MSG3))
+        assert seen == []
+        c.delete(1)
+        assert c.stat().count == 2  # asked again after DELE
+    assert commands(server, "STAT") == ["STAT", "STAT"]
+
+
+def test_login_pipelined_refused_keeps_the_reason(server):
+    with client_for(server) as c:
+        c.capabilities()
+        with pytest.raises(pop3.AuthenticationError) as e:
+            c.login("alice", "wrong")
+        assert c.state is pop3.State.AUTHORIZATION
+        # PASS's reply, not the CAPA or STAT read after it
+        assert e.value.server_text == c.server_text == "invalid credentials"
+        c.login("alice", "secret")  # the session is still in step
+        assert c.stat().count == 3
+
+
+def test_retrieve_many_then_quit(server):
+    seen = []
+    with logged_in(server, trace=lambda d, line: seen.append((d, line))) as c:
+        c.capabilities()
+        del seen[:]
+        got = [(n, b"".join(b)) for n, b in
+               c.retrieve_many([1, 2], then_quit=True)]
+        sent = [l for d, l in seen if d == "send"]
+        with pytest.raises(pop3.StateError):
+            c.noop()  # QUIT is out
+    assert got == [(1, MSG1), (2, MSG2)]
+    assert sent == ["RETR 1", "RETR 2", "QUIT"]
+    assert commands(server, "QUIT") == ["QUIT"]
+    assert c.state is pop3.State.UPDATE  # QUIT's +OK was read

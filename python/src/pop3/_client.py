@@ -928,7 +928,8 @@ class Client:
         it; :meth:`reset` unmarks."""
         self._call("delete", _c.pop3_dele, _msg(n))
 
-    def retrieve_many(self, msgs: Iterable[int]) -> Batch:
+    def retrieve_many(self, msgs: Iterable[int], *,
+                      then_quit: bool = False) -> Batch:
         """RETR of many messages, pipelined: an iterator of ``(msg,
         body)`` pairs in the order of `msgs`, each `body` a :class:`Body`
         of ``bytes`` chunks (see :class:`Batch`)::
@@ -943,11 +944,19 @@ class Client:
         saves a round trip per message; otherwise one at a time.  A
         ``-ERR`` for one message is raised by its body alone and the
         batch goes on.  Numbers are checked (ints from 1) before anything
-        is sent; an empty `msgs` sends nothing."""
-        return self._begin_many("retrieve_many", msgs,
-                                _c.pop3_retr_many_begin)
+        is sent; an empty `msgs` sends nothing.
 
-    def top_many(self, msgs: Iterable[int], lines: int) -> Batch:
+        ``then_quit=True`` sends QUIT with the last command (with
+        ``PIPELINING``), saving a round trip at the end of a session:
+        after the batch only :meth:`quit` (or leaving ``with``) is
+        allowed, and it reads the reply.  The server then ends the session
+        and commits any deletions of it whatever happens next, even if the
+        client is closed without :meth:`quit`."""
+        return self._begin_many("retrieve_many", msgs,
+                                _c.pop3_retr_many_begin, then_quit=then_quit)
+
+    def top_many(self, msgs: Iterable[int], lines: int, *,
+                 then_quit: bool = False) -> Batch:
         """TOP n `lines` of many messages, pipelined: as
         :meth:`retrieve_many`, with the headers and the first `lines`
         lines of each body (``top_many(ns, 0)``: headers only)."""
@@ -957,15 +966,18 @@ class Client:
             raise ArgumentError(f"lines={lines}: out of range",
                                 status=_c.POP3_E_ARG)
         return self._begin_many("top_many", msgs, _c.pop3_top_many_begin,
-                                lines)
+                                lines, then_quit=then_quit)
 
     def _begin_many(self, op: str, msgs: Iterable[int],
-                    fn: Callable[..., Any], *args: Any) -> Batch:
+                    fn: Callable[..., Any], *args: Any,
+                    then_quit: bool = False) -> Batch:
         nums = self._msg_list(msgs)
         batch = Batch(self, op, nums)
         if nums:
             with self._locked():
                 self._call_locked(op, fn, nums, *args)
+                if then_quit:
+                    self._call_locked(op, _c.pop3_many_then_quit)
                 self._body = weakref.ref(batch)
         return batch
 
