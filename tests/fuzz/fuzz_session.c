@@ -1,10 +1,12 @@
 /*
  * Fuzz target: a whole client session against fuzzer-chosen server
  * bytes, through an in-memory transport (pop3__connect_transport).
- * Byte 0 sets the read sizes, byte 1 the login method and the line
- * limit; the rest is everything the server says.  The client runs a
- * fixed script: greeting, CAPA, login, STAT, LIST and UIDL iteration,
- * LIST/UIDL n, RETR and TOP bodies, a pipelined RETR batch, DELE, QUIT.
+ * Byte 0 sets the read sizes, byte 1 the login method, the line limit
+ * and whether QUIT goes with the batch; the rest is everything the server
+ * says.  The client runs a fixed script: greeting, CAPA, login (pipelined
+ * when the CAPA listed PIPELINING), STAT, LIST and UIDL iteration,
+ * LIST/UIDL n, RETR and TOP bodies, a pipelined RETR batch (with
+ * pop3_many_then_quit when byte 1 has 0x20), DELE, QUIT.
  *
  * Checked: every command written is one line of at most 255 octets
  * ending in CRLF with no other CR or LF (nothing the server says can
@@ -193,6 +195,8 @@ static void run_session(pop3_client *c, mem_server *m, unsigned int how,
     read_body(c, m, pop3_top_begin(c, 2, 3));
 
     st = pop3_retr_many_begin(c, batch, 3);
+    if (st == POP3_OK && (how & 0x20)) /* QUIT with the last RETR */
+        check_sticky(c, m, pop3_many_then_quit(c));
     for (guard = 0; st != POP3_DONE && c->failed == POP3_OK && guard < 100;
          guard++) {
         st = pop3_many_next(c, &msg);
@@ -204,7 +208,15 @@ static void run_session(pop3_client *c, mem_server *m, unsigned int how,
     }
     check_sticky(c, m, st == POP3_DONE ? POP3_OK : st);
     check_sticky(c, m, pop3_discard(c));
-    check_sticky(c, m, pop3_dele(c, 1));
+    if (c->quit_sent) {
+        /* QUIT is out: a DELE now would be lost; it must be refused
+         * without a byte written. */
+        size_t before = m->writes;
+        if (pop3_dele(c, 1) != POP3_E_STATE || m->writes != before)
+            abort();
+    } else {
+        check_sticky(c, m, pop3_dele(c, 1));
+    }
     check_sticky(c, m, pop3_quit(c));
 }
 
