@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import email.message
-import email.parser
-import email.policy
 import enum
 import threading
 import weakref
 from types import TracebackType
-from typing import (Any, Callable, Dict, Iterable, Iterator, List,
-                    NamedTuple, Optional, Tuple, Type, Union, overload)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator,
+                    List, NamedTuple, Optional, Tuple, Type, Union, overload)
 
 from . import _pop3 as _c
+from . import _pop3_c as _raw  # the same functions without SWIG's proxies
+
+if TYPE_CHECKING:  # the email package is imported by read_message alone
+    import email.message
 from ._capa import Capabilities
 from ._errors import (ArgumentError, Error, ServerError, StateError,
                       make_error)
@@ -257,7 +258,7 @@ class Body(Iterator[bytes]):
                 raise StateError(f"{self._op}: the body of message "
                                  f"{self.msg} was abandoned ({why})",
                                  status=_c.POP3_E_STATE)
-            st, chunk = _c.pop3_body_next(client._handle())
+            st, chunk = _raw.pop3_body_next(client._handle())
             if st == _c.POP3_OK:
                 return chunk
             self._done = True
@@ -363,7 +364,7 @@ class Batch(Iterator[Tuple[int, Body]]):
                                  status=_c.POP3_E_STATE)
             self._current = None
             handle = client._handle()
-            st, msg = _c.pop3_many_next(handle)
+            st, msg = _raw.pop3_many_next(handle)
             if st == _c.POP3_OK:
                 body = Body(client, self._op, msg, batch=self)
                 self._current = body
@@ -483,8 +484,7 @@ class Client:
                  max_line: Optional[int] = None,
                  buffer_size: Optional[int] = None) -> None:
         self._c: Any = None
-        self._lock = threading.Lock()
-        self._owner: Optional[int] = None
+        self._guard = _Guard()  # one for the client's life: no garbage
         # What is being read: a Body, or a Batch of them (weak, so one
         # the caller dropped unfinished is noticed and discarded).
         self._body: Optional[
@@ -536,7 +536,7 @@ class Client:
     # -- plumbing ----------------------------------------------------------
 
     def _locked(self) -> "_Guard":
-        return _Guard(self)
+        return self._guard
 
     def _handle(self) -> Any:
         if self._c is None:
@@ -914,6 +914,10 @@ class Client:
     def read_message(self, n: int) -> email.message.EmailMessage:
         """RETR n, parsed: the whole message as an
         :class:`email.message.EmailMessage` (``email.policy.default``)."""
+        import email.message
+        import email.parser
+        import email.policy
+
         parser = email.parser.BytesFeedParser(policy=email.policy.default)
         with self.retrieve(n) as body:
             for chunk in body:
@@ -1032,28 +1036,29 @@ class Client:
 
 
 class _Guard:
-    """The client's lock, refusing re-entry from the same thread (a trace
+    """A client's lock, refusing re-entry from the same thread (a trace
     hook calling back into its own client would corrupt the C call in
-    progress)."""
+    progress).  It holds no reference to the client, so no cycle keeps a
+    dropped client alive."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_lock", "_owner")
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None
 
     def __enter__(self) -> None:
-        client = self._client
         me = threading.get_ident()
-        if client._owner == me:
+        if self._owner == me:
             raise StateError("a client cannot be used from inside one of "
                              "its own calls (e.g. from its trace hook)",
                              status=_c.POP3_E_STATE)
-        client._lock.acquire()
-        client._owner = me
+        self._lock.acquire()
+        self._owner = me
 
     def __exit__(self, *exc: object) -> None:
-        self._client._owner = None
-        self._client._lock.release()
+        self._owner = None
+        self._lock.release()
 
 
 def _trace_adapter(hook: TraceHook) -> Callable[[int, bytes], None]:
