@@ -1,6 +1,7 @@
 """pop3.aio against Dovecot on loopback (users aio1..aio4, listed by the
 dovecot fixture in tests/CMakeLists.txt): every method, the automatic
-login choice, TLS both ways, concurrent sessions."""
+login choice, TLS both ways, concurrent sessions, the pipelined batches
+and login."""
 
 import asyncio
 from pathlib import Path
@@ -137,3 +138,76 @@ def test_cancel_leaves_dovecot_maildrop(aio_dovecot):
                 await c.noop()
     run(go())
     assert d.count("aio1") == 2
+
+
+def test_batches_same_as_blocking(aio_dovecot):
+    # The pipelined login, the batches, utf8() and QUIT with the last
+    # RETR on a real server: the same results, commands and final
+    # maildrop from pop3.Client and pop3.aio.Client.
+    d = aio_dovecot
+
+    def blocking():
+        d.seed_two("aio1")
+        sent = []
+        with pop3.Client(d.host, d.port, tls="none", timeout=20,
+                         trace=lambda w, line: w == "send"
+                         and sent.append(line)) as c:
+            try:
+                c.utf8()
+                out = ["utf8", c.is_utf8]
+            except pop3.UnsupportedError:
+                out = ["no utf8"]
+            assert "PIPELINING" in c.capabilities()
+            c.login("aio1", PASSWORD)
+            out.append(tuple(c.stat()))
+            out += [(n, b"".join(b)) for n, b in c.retrieve_many([2, 1])]
+            out += [(n, b"".join(b)) for n, b in c.top_many([1, 2], 0)]
+            with pytest.raises(pop3.ServerError) as e:
+                c.delete_many([1, 3])
+            out.append((sorted(e.value.failed), e.value.deleted))
+            out.append(tuple(c.stat()))
+            c.reset()
+            c.delete_many([1])
+            out += [(n, b"".join(b)) for n, b in
+                    c.retrieve_many([2], then_quit=True)]
+        return out, sent, d.count("aio1")
+
+    async def aio():
+        d.seed_two("aio1")
+        sent = []
+        async with client(d, trace=lambda w, line: w == "send"
+                          and sent.append(line)) as c:
+            try:
+                await c.utf8()
+                out = ["utf8", c.is_utf8]
+            except pop3.UnsupportedError:
+                out = ["no utf8"]
+            assert "PIPELINING" in await c.capabilities()
+            await c.login("aio1", PASSWORD)
+            out.append(tuple(await c.stat()))
+            out += [(n, await b.read()) async for n, b in
+                    c.retrieve_many([2, 1])]
+            out += [(n, await b.read()) async for n, b in
+                    c.top_many([1, 2], 0)]
+            with pytest.raises(pop3.ServerError) as e:
+                await c.delete_many([1, 3])
+            out.append((sorted(e.value.failed), e.value.deleted))
+            out.append(tuple(await c.stat()))
+            await c.reset()
+            await c.delete_many([1])
+            out += [(n, await b.read()) async for n, b in
+                    c.retrieve_many([2], then_quit=True)]
+        return out, sent, d.count("aio1")
+
+    want = blocking()
+    got = run(aio())
+    assert got == want
+    out, sent, left = got
+    stat0, r2, r1, t1, t2, dele, stat1, last = out[-8:]
+    assert stat0 == (2, len(MSG1) + len(MSG2))
+    assert (r2, r1) == ((2, MSG2), (1, MSG1))
+    assert t1[1].endswith(b"Subject: first\r\n\r\n") and t2[0] == 2
+    assert dele == ([3], [1]) and stat1 == (1, len(MSG2))
+    assert last == (2, MSG2) and left == 1
+    assert sent.count("STAT") == 2  # the login's, and one after DELE
+    assert sent[-2:] == ["RETR 2", "QUIT"]

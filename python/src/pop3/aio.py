@@ -31,17 +31,18 @@ import email.policy
 import re
 import ssl
 from types import TracebackType
-from typing import (Any, AsyncIterator, Callable, Dict, List, Optional,
-                    Tuple, Type, Union)
+from typing import (Any, AsyncIterator, Callable, Dict, Iterable, List,
+                    Optional, Tuple, Type, Union)
 
 from . import _pop3 as _c
 from . import _sasl
 from ._capa import Capabilities
 from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
 from ._errors import Error, ProtocolError, make_error
+from ._aio_many import Batch, BatchBody, Pipeline, delete_many
 from ._stream import Stream
 
-__all__ = ["Client", "Body"]
+__all__ = ["Client", "Body", "Batch", "BatchBody"]
 
 _STATUS = _c.POP3_CODEC_STATUS
 _LISTING = _c.POP3_CODEC_LISTING
@@ -232,12 +233,17 @@ class Client:
         self._rest = memoryview(b"")
         self._state = State.DISCONNECTED
         self._failed: Optional[int] = None
-        self._body: Optional[Body] = None
+        # What is being read: a Body, or a batch's Pipeline.
+        self._body: Optional[Union[Body, Pipeline]] = None
         self._greeting = ""
         self._stamp: Optional[str] = None
         self._text = ""
         self._code = ""
         self._capa: Optional[List[str]] = None
+        self._capa_refused = False  # CAPA got -ERR: RFC 1939 only
+        self._stat: Optional[Tuple[int, int]] = None  # from the login
+        self._quit_sent = False  # with a batch's last command
+        self._utf8 = False
         self._is_tls = False
         self._auth_used: Optional[str] = None
         self._peer: Tuple[str, int] = ("", 0)  # for OAUTHBEARER
@@ -260,6 +266,9 @@ class Client:
     def _need(self, op: str, *states: State) -> None:
         if self._state not in states:
             raise self._local(_c.POP3_E_STATE, op)
+        if self._quit_sent and op != "quit":
+            raise self._local(_c.POP3_E_STATE, op, "QUIT went out with "
+                              "the batch: only quit() is left")
 
     async def _run(self, op: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run one exchange: one at a time per client, under the
@@ -272,6 +281,9 @@ class Client:
                                   "the session has failed: close() it")
             try:
                 async with asyncio.timeout(self._timeout):
+                    body = self._body
+                    if isinstance(body, Pipeline) and body.abandoned():
+                        await body.drain()  # a batch left by `break`
                     return await fn(*args)
             except Error as e:
                 if _c.pop3_status_family(e.status) in _FATAL:
@@ -319,6 +331,25 @@ class Client:
                     mask: int = 0) -> None:
         """Format and send one command (the C library's CR/LF checks);
         the reply `expect`ed is queued before the bytes leave."""
+        await self._write(self._format(verb, *args, mask=mask), expect)
+
+    async def _write(self, line: bytes, expect: int) -> None:
+        self._expect(expect)
+        await self._write_raw(line)
+
+    def _expect(self, kind: int) -> None:
+        """Queue the reply the next command gets (pop3_codec_expect)."""
+        st = _c.pop3_codec_expect(self._codec, kind)
+        if st != _c.POP3_OK:
+            raise self._local(st, "send")
+
+    async def _write_raw(self, data: bytes) -> None:
+        assert self._stream is not None
+        await self._stream.write(data)
+
+    def _format(self, verb: str, *args: Any, mask: int = 0) -> bytes:
+        """One command line (the C library's CR/LF checks), traced with
+        the arguments after the first `mask` words hidden."""
         full = list(args) + [None] * (2 - len(args))
         st, line = _c.pop3_codec_format(verb, full[0], full[1])
         if st != _c.POP3_OK:
@@ -329,14 +360,7 @@ class Client:
             if mask:
                 shown = " ".join(shown.split(" ")[:mask]) + " ****"
             self._trace("send", shown)
-        await self._write(line, expect)
-
-    async def _write(self, line: bytes, expect: int) -> None:
-        st = _c.pop3_codec_expect(self._codec, expect)
-        if st != _c.POP3_OK:
-            raise self._local(st, "send")
-        assert self._stream is not None
-        await self._stream.write(line)
+        return bytes(line)
 
     async def _event(self) -> Tuple[int, Optional[bytes]]:
         """The next event from the engine, reading as needed."""
@@ -514,7 +538,10 @@ class Client:
             after = State.UPDATE if self._state is State.TRANSACTION \
                 else State.DISCONNECTED
             self._state = after
-            await self._send("QUIT", expect=_STATUS)
+            if self._quit_sent:  # with the last command of a batch
+                self._expect(_STATUS)
+            else:
+                await self._send("QUIT", expect=_STATUS)
             await self._status("quit")
         try:
             await self._run("quit", go)
@@ -578,6 +605,11 @@ class Client:
         return self._is_tls
 
     @property
+    def is_utf8(self) -> bool:
+        """Whether UTF-8 mode (RFC 6856) is on."""
+        return self._utf8
+
+    @property
     def auth_used(self) -> Optional[str]:
         """The method of the last login attempt ("USER", "APOP",
         "SCRAM-SHA-256", ...)."""
@@ -612,12 +644,62 @@ class Client:
                 raise self._local(_c.POP3_E_ARG, "login", "password "
                                   "refused; nothing was sent")
             self._auth_used = "USER"
+            if self._pipelines():
+                await self._login_pipelined(user, password)
+                return
             await self._send("USER", user, expect=_STATUS)
             await self._status("login", self._auth_err())
             await self._send("PASS", password, expect=_STATUS, mask=1)
             await self._status("login", self._auth_err())
             await self._logged_in()
         await self._run("login", go)
+
+    async def _login_pipelined(self, user: StrOrBytes,
+                               password: StrOrBytes) -> None:
+        """USER, PASS, CAPA and STAT in one write, as the C client sends
+        them after a CAPA that listed PIPELINING (RFC 2449 6.6): the
+        replies are read in order, all of them whatever the login's fate,
+        and a refusal reports the reply that refused (USER's or PASS's),
+        not the ones read after it.  STAT's answer is kept for stat()."""
+        err = self._auth_err()
+        data = b"".join([self._format("USER", user),
+                         self._format("PASS", password, mask=1),
+                         self._format("CAPA"), self._format("STAT")])
+        for kind in (_STATUS, _STATUS, _LISTING, _STATUS):
+            self._expect(kind)
+        await self._write_raw(data)
+        refused: Optional[Error] = None
+        why = ("", "")
+        for _ in range(2):  # USER, PASS
+            try:
+                await self._status("login", err)
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+                if refused is None:
+                    refused, why = e, (self._text, self._code)
+        if refused is None:
+            self._state = State.TRANSACTION
+        try:
+            try:
+                await self._read_capa_reply("login")
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+            try:
+                _, text = await self._status("login")
+                if refused is None:
+                    self._stat = _num_size(text)
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+        except Error as e:
+            if refused is None:
+                raise
+            self._fail(e.status)  # out of step; the refusal says why
+        if refused is not None:
+            self._text, self._code = why
+            raise refused
 
     async def apop(self, user: StrOrBytes, secret: StrOrBytes) -> None:
         """APOP: the secret never crosses the wire."""
@@ -734,12 +816,8 @@ class Client:
         USER/PASS -- the last three only under TLS or where cleartext was
         chosen (``tls="none"`` or ``allow_cleartext``)."""
         user, password = _wire("user", user), _wire("password", password)
-        if self._capa is None and self._state is State.AUTHORIZATION:
-            try:
-                await self._run("authenticate", self._read_capa, "authenticate")
-            except Error as e:
-                if _c.pop3_status_family(e.status) in _FATAL:
-                    raise
+        if self._state is State.AUTHORIZATION:
+            await self._run("authenticate", self._know_capa, "authenticate")
         cleartext_ok = (self._is_tls or self.tls is TLS.NONE
                         or self._allow_cleartext)
         caps = self._capa_args()
@@ -767,9 +845,18 @@ class Client:
     # -- capabilities ---------------------------------------------------------
 
     async def _read_capa(self, op: str) -> None:
-        self._capa = None
         await self._send("CAPA", expect=_LISTING)
-        await self._status(op)
+        await self._read_capa_reply(op)
+
+    async def _read_capa_reply(self, op: str) -> None:
+        self._capa = None
+        self._capa_refused = False
+        try:
+            await self._status(op)
+        except Error as e:
+            if _c.pop3_status_family(e.status) not in _FATAL:
+                self._capa_refused = True
+            raise
         lines = []
         while True:
             ev, data = await self._event()
@@ -778,6 +865,19 @@ class Client:
             if len(lines) < 128 and data and data.split():
                 lines.append(_text(data))
         self._capa = lines
+
+    async def _know_capa(self, op: str) -> None:
+        """CAPA when the client has not asked yet (as the C client, to
+        learn whether the server pipelines); a -ERR is an answer too."""
+        if self._capa is None and not self._capa_refused:
+            try:
+                await self._read_capa(op)
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
+
+    def _pipelines(self) -> bool:
+        return self._capa is not None and "PIPELINING" in self._capa_names()
 
     def _capa_names(self) -> List[str]:
         return [line.split()[0].upper() for line in self._capa or []]
@@ -800,20 +900,50 @@ class Client:
         await self._run("capabilities", go)
         return Capabilities(self._capa or [])
 
+    async def utf8(self) -> None:
+        """UTF8 (RFC 6856), as :meth:`pop3.Client.utf8`: before login,
+        when CAPA lists it (asked for first if need be); else
+        :class:`pop3.UnsupportedError` with nothing sent."""
+        async def go() -> None:
+            self._need("utf8", State.AUTHORIZATION)
+            if self._utf8:
+                return
+            await self._know_capa("utf8")
+            if "UTF8" not in self._capa_names():
+                raise self._local(_c.POP3_E_UNSUPPORTED, "utf8",
+                                  "the server does not offer UTF8")
+            await self._send("UTF8", expect=_STATUS)
+            await self._status("utf8")
+            self._utf8 = True
+        await self._run("utf8", go)
+
     # -- transaction ---------------------------------------------------------
 
-    async def _simple(self, op: str, verb: str, *args: str) -> bytes:
+    async def _simple(self, op: str, verb: str, *args: str,
+                      forget_stat: bool = False) -> bytes:
         async def go() -> bytes:
             self._need(op, State.TRANSACTION)
             if self._body is not None:
                 raise self._local(_c.POP3_E_BUSY, op)
+            if forget_stat:
+                self._stat = None  # STAT leaves deleted messages out
             await self._send(verb, *args, expect=_STATUS)
             return (await self._status(op))[1]
         result: bytes = await self._run(op, go)
         return result
 
     async def stat(self) -> Stat:
-        """STAT: the number of messages and their total size."""
+        """STAT: the number of messages and their total size (known
+        without a round trip after a pipelined login, until DELE or
+        RSET)."""
+        async def kept() -> Optional[Tuple[int, int]]:
+            self._need("stat", State.TRANSACTION)
+            if self._body is not None:
+                raise self._local(_c.POP3_E_BUSY, "stat")
+            return self._stat
+        known = await self._run("stat", kept)
+        if known is not None:
+            return Stat(*known)
         parsed = _num_size(await self._simple("stat", "STAT"))
         if parsed is None:
             self._fail(_c.POP3_E_PROTOCOL)
@@ -887,6 +1017,39 @@ class Client:
                              detail=f"lines={lines}: out of range")
         return Body(self, "top", "TOP", (str(_msg(n)), str(lines)))
 
+    def retrieve_many(self, msgs: Iterable[int], *,
+                      then_quit: bool = False) -> Batch:
+        """RETR of many messages, pipelined, as
+        :meth:`pop3.Client.retrieve_many`: ``async for n, body in
+        c.retrieve_many(ns)``, each `body` an async iterator of chunks
+        (see :class:`Batch`).  Numbers are checked here, before anything
+        is sent; the commands go out on the first step.  With
+        `then_quit`, QUIT goes out with the last command (when the server
+        pipelines): afterwards only :meth:`quit` is allowed."""
+        return Batch(self, "retrieve_many", "RETR", _msg_list(msgs),
+                     None, then_quit)
+
+    def top_many(self, msgs: Iterable[int], lines: int, *,
+                 then_quit: bool = False) -> Batch:
+        """TOP n `lines` of many messages, pipelined: as
+        :meth:`retrieve_many`."""
+        if isinstance(lines, bool) or not isinstance(lines, int):
+            raise TypeError("lines must be an int")
+        if not 0 <= lines <= 0xFFFFFFFF:
+            raise make_error(_c.POP3_E_ARG, "top_many",
+                             detail=f"lines={lines}: out of range")
+        return Batch(self, "top_many", "TOP", _msg_list(msgs), str(lines),
+                     then_quit)
+
+    async def delete_many(self, msgs: Iterable[int]) -> None:
+        """DELE of many messages, pipelined, as
+        :meth:`pop3.Client.delete_many`: when the server refuses some,
+        :class:`pop3.ServerError` with ``failed`` ({msg: error}) and
+        ``deleted`` (the numbers marked).  Committed only by QUIT."""
+        nums = _msg_list(msgs)
+        if nums:
+            await self._run("delete_many", delete_many, self, nums)
+
     async def read_message(self, n: int) -> email.message.EmailMessage:
         """RETR n, parsed (``email.policy.default``)."""
         parser = email.parser.BytesFeedParser(policy=email.policy.default)
@@ -898,7 +1061,7 @@ class Client:
 
     async def delete(self, n: int) -> None:
         """DELE n: marked now, committed only by :meth:`quit`."""
-        await self._simple("delete", "DELE", str(_msg(n)))
+        await self._simple("delete", "DELE", str(_msg(n)), forget_stat=True)
 
     async def noop(self) -> None:
         """NOOP."""
@@ -906,7 +1069,14 @@ class Client:
 
     async def reset(self) -> None:
         """RSET: unmark every message marked for deletion."""
-        await self._simple("reset", "RSET")
+        await self._simple("reset", "RSET", forget_stat=True)
+
+
+def _msg_list(msgs: Iterable[int]) -> List[int]:
+    if isinstance(msgs, (str, bytes)) or not isinstance(msgs, Iterable):
+        raise TypeError(f"msgs must be an iterable of message numbers, "
+                        f"not {type(msgs).__name__}")
+    return [_msg(n) for n in msgs]
 
 
 def _seconds(name: str, value: Optional[float], default: float) -> float:
