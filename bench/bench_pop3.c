@@ -11,7 +11,8 @@
  *
  * fetch_all() retrieves one message per round trip (pop3_retr_begin);
  * with --pipelined, the runner asks CAPA first, so that a server listing
- * PIPELINING gets USER, PASS, CAPA and STAT in one write (pop3_login),
+ * PIPELINING gets USER, PASS, CAPA and STAT in one write (pop3_login with
+ * opts.pipeline_login),
  * and fetch_many() asks for every message as one pipelined batch
  * (pop3_retr_many_begin) with QUIT after its last command
  * (pop3_many_then_quit).
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
     }
     pop3_options_init(&opts);
     opts.tls = POP3_TLS_NONE;
+    opts.pipeline_login = many; /* Dovecot keeps what precedes the login */
     if (pop3_client_new(&opts, &c) != POP3_OK) {
         fprintf(stderr, "bench_pop3: cannot create a client\n");
         return 1;

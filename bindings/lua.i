@@ -86,6 +86,8 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     opts->allow_cleartext =
         pop3_lua_opt_int(L, t, "allow_cleartext", opts->allow_cleartext);
     opts->utf8 = pop3_lua_opt_int(L, t, "utf8", opts->utf8);
+    opts->pipeline_login =
+        pop3_lua_opt_int(L, t, "pipeline_login", opts->pipeline_login);
 }
 
 /* A Lua array of message numbers, copied into a userdata left on the

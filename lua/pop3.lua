@@ -147,6 +147,7 @@ local option_keys = {
   connect_timeout = true, ca_file = true, ca_path = true, cert_file = true,
   key_file = true, server_name = true, max_line = true, buffer_size = true,
   allow_cleartext = true, auth_methods = true, utf8 = true,
+  pipeline_login = true,
 }
 
 -- auth_methods names (any case) -> POP3_AUTH_* bits.
@@ -227,7 +228,7 @@ local function core_options(fname, t)
     end
     o[k] = v
   end
-  for _, k in ipairs { "allow_cleartext", "utf8" } do
+  for _, k in ipairs { "allow_cleartext", "utf8", "pipeline_login" } do
     if t[k] ~= nil then
       if type(t[k]) ~= "boolean" then
         error(("bad option '%s' to '%s' (boolean expected)"):format(k, fname),

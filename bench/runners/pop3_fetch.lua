@@ -20,7 +20,8 @@ local function fetch_all(c, count)
 end
 
 local host, port, user, pass = arg[1], tonumber(arg[2]), arg[3], arg[4]
-local c = assert(pop3.connect{ host = host, port = port, tls = "none" })
+local c = assert(pop3.connect{ host = host, port = port, tls = "none",
+                                pipeline_login = true })
 assert(c:capabilities())   -- so that the login can be pipelined
 assert(c:login(user, pass))
 local count = assert(c:stat())

@@ -1,9 +1,13 @@
 /*
- * USER/PASS in one round trip (RFC 2449 6.6).  When the server listed
- * PIPELINING before login, USER, PASS, CAPA and STAT go out in one write
- * and the four replies are read in order: the login, the capabilities of
- * the new state (RFC 2449 5) and the maildrop's size cost one round trip
- * instead of four.  The STAT reply is kept for pop3_stat (commands.c).
+ * USER/PASS pipelined (RFC 2449 6.6).  When the server listed PIPELINING
+ * before login, USER and PASS go out in one write, then CAPA and STAT (the
+ * capabilities of the new state, RFC 2449 5, and the maildrop's size) in
+ * another once PASS is accepted: two round trips instead of four.  With
+ * opts.pipeline_login all four go in one write, one round trip; that asks
+ * the server to keep what arrived before the login for the session after
+ * it, which a server that hands the connection to another process may not
+ * do, so it is the caller's choice.  The STAT reply is kept for pop3_stat
+ * (commands.c).
  */
 #include "client.h"
 #include "parse.h"
@@ -96,8 +100,10 @@ pop3_status pop3__user_pass_pipelined(pop3_client *c, const char *user,
 
     put(c, buf, &len, "USER", user, 0);
     put(c, buf, &len, "PASS", password, 1);
-    put(c, buf, &len, "CAPA", NULL, 0);
-    put(c, buf, &len, "STAT", NULL, 0);
+    if (c->opts.pipeline_login) {
+        put(c, buf, &len, "CAPA", NULL, 0);
+        put(c, buf, &len, "STAT", NULL, 0);
+    }
     c->auth_used = "USER";
     st = pop3__send_line(c, buf, len, NULL, 0);
     OPENSSL_cleanse(buf, sizeof buf); /* holds the password */
@@ -115,6 +121,19 @@ pop3_status pop3__user_pass_pipelined(pop3_client *c, const char *user,
             save(c, &why);
         if (login == POP3_OK)
             login = st;
+    }
+    if (!c->opts.pipeline_login) {
+        /* CAPA and STAT only once logged in. */
+        if (login != POP3_OK || c->failed != POP3_OK) {
+            restore(c, &why);
+            return login != POP3_OK ? login : c->failed;
+        }
+        len = 0;
+        put(c, buf, &len, "CAPA", NULL, 0);
+        put(c, buf, &len, "STAT", NULL, 0);
+        st = pop3__send_line(c, buf, len, NULL, 0);
+        if (st != POP3_OK)
+            return st;
     }
     /* The rest is read whatever the login's fate, to stay in step. */
     if (c->failed == POP3_OK && login == POP3_OK)

@@ -36,9 +36,10 @@ static int copy_string(pop3_client *c, int slot, const char **field)
     return 0;
 }
 
-/* The size of the options as version 1 of the header declared them:
- * callers built against it pass a struct that ends there. */
+/* The size of the options as versions 1 and 2 of the header declared
+ * them: callers built against those pass a struct that ends there. */
 #define OPTIONS_V1_SIZE offsetof(pop3_options, auth_methods)
+#define OPTIONS_V2_SIZE offsetof(pop3_options, pipeline_login)
 
 pop3_status pop3_client_new(const pop3_options *opts,
                             pop3_client **client_out)
@@ -55,6 +56,8 @@ pop3_status pop3_client_new(const pop3_options *opts,
             o = *opts;
         else if (opts->version == 1)
             memcpy(&o, opts, OPTIONS_V1_SIZE); /* newer fields: defaults */
+        else if (opts->version == 2)
+            memcpy(&o, opts, OPTIONS_V2_SIZE);
         else
             return POP3_E_ARG; /* not filled by pop3_options_init */
         o.version = POP3_OPTIONS_VERSION;

@@ -242,10 +242,10 @@ describe("retrieve_many() and delete_many()", function()
     end)
   end)
 
-  it("logs in in one round trip after capabilities(), quits with a batch",
+  it("logs in in one write with pipeline_login, quits with a batch",
      function()
     with_server({}, function(srv)
-      local c = assert(connect(srv))
+      local c = assert(connect(srv, { pipeline_login = true }))
       assert.is_table(c:capabilities().PIPELINING)
       assert(c:login("alice", "secret"))
       assert.equals(3, (c:stat()))     -- read with the login

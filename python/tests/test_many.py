@@ -204,16 +204,22 @@ def test_delete_many_all_refused(server_factory):
         assert ei.value.deleted == [] and sorted(ei.value.failed) == [1, 2]
 
 
-def test_login_pipelined_after_capabilities(server):
-    # With PIPELINING known before login, USER, PASS, CAPA and STAT go out
-    # before the first reply is read, and stat() needs no round trip.
+@pytest.mark.parametrize("one_write", [False, True])
+def test_login_pipelined_after_capabilities(server, one_write):
+    # With PIPELINING known before login, USER and PASS go out before the
+    # first reply is read, then CAPA and STAT (with pipeline_login, all
+    # four at once), and stat() needs no round trip.
     seen = []
-    with client_for(server, trace=lambda d, line: seen.append((d, line))) as c:
+    with client_for(server, pipeline_login=one_write,
+                    trace=lambda d, line: seen.append((d, line))) as c:
         assert "PIPELINING" in c.capabilities()
         del seen[:]
         c.login("alice", "secret")
         first_recv = next(i for i, (d, _) in enumerate(seen) if d == "recv")
-        assert [l for _, l in seen[:first_recv]] == [
+        assert [l for _, l in seen[:first_recv]] == (
+            ["USER alice", "PASS ****", "CAPA", "STAT"] if one_write
+            else ["USER alice", "PASS ****"])
+        assert [l for d, l in seen if d == "send"] == [
             "USER alice", "PASS ****", "CAPA", "STAT"]
         del seen[:]
         assert c.stat() == (3, len(MSG1) + len(MSG2) + len(MSG3))

@@ -1,7 +1,8 @@
 /*
- * Round trips saved by pipelining (RFC 2449 6.6): USER, PASS, CAPA and
- * STAT in one write when a CAPA before login listed PIPELINING, and QUIT
- * in the same write as a batch's last command.  The scenarios answer only
+ * Round trips saved by pipelining (RFC 2449 6.6): when a CAPA before
+ * login listed PIPELINING, USER and PASS in one write and CAPA and STAT in
+ * the next (all four in one with opts.pipeline_login), and QUIT in the
+ * same write as a batch's last command.  The scenarios answer only
  * once every pipelined command has arrived, so a client that waited for
  * each reply would time out; a command the client should not have sent
  * shows up as #MISMATCH in the server's log.
@@ -38,17 +39,23 @@ static void start_scenario(const char *text)
     CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
 }
 
-static pop3_client *connected(void)
+static pop3_client *connected_with(int pipeline_login)
 {
     pop3_options o;
     pop3_client *c = NULL;
 
     pop3_options_init(&o);
+    o.pipeline_login = pipeline_login;
     o.tls = POP3_TLS_NONE;
     o.io_timeout_ms = 3000; /* a client that waits times out */
     CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
     CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
     return c;
+}
+
+static pop3_client *connected(void)
+{
+    return connected_with(0);
 }
 
 /* Read the current body into buf (NUL-terminated); its length, or -1. */
@@ -81,8 +88,8 @@ static int count_in_log(const char *needle)
     return n;
 }
 
-/* The whole fast path: CAPA, one write for the login, STAT answered from
- * it, a batch with QUIT after its last RETR. */
+/* The whole fast path: CAPA, one write for the login (pipeline_login),
+ * STAT answered from it, a batch with QUIT after its last RETR. */
 static void test_one_round_trip_login_and_quit(void)
 {
     static const unsigned int msgs[] = {1, 2};
@@ -104,7 +111,7 @@ static void test_one_round_trip_login_and_quit(void)
                    "S +OK\\r\\nmsg1\\r\\n.\\r\\n+OK\\r\\nmsg2\\r\\n.\\r\\n"
                    "+OK bye\\r\\n\n"
                    "E\n");
-    c = connected();
+    c = connected_with(1);
     CU_ASSERT(pop3_capa(c) == POP3_OK);
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(pop3_get_state(c) == POP3_STATE_TRANSACTION);
@@ -136,6 +143,62 @@ static void test_one_round_trip_login_and_quit(void)
     test_server_stop(&srv);
 }
 
+/* The default: USER and PASS in one write, then CAPA and STAT in one
+ * write, only after PASS was accepted (the server answers each pair only
+ * once both lines are in). */
+static void test_two_round_trips_by_default(void)
+{
+    uint64_t n = 0, size = 0;
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "D 0.2\n"
+                   "S +OK\\r\\n+OK logged in\\r\\n\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\nPIPELINING\\r\\nTOP\\r\\n.\\r\\n"
+                   "+OK 2 20\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_has_capa(c, "TOP"));
+    CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK && n == 2 && size == 20);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* The default, PASS refused: neither CAPA nor STAT is sent (so they are
+ * not written with USER and PASS either). */
+static void test_refused_sends_no_more(void)
+{
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "S +OK\\r\\n-ERR [AUTH] invalid credentials\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "wrong") == POP3_E_AUTH);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "invalid credentials");
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_AUTHORIZATION);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(count_in_log("CAPA") == 1);
+    test_server_stop(&srv);
+}
+
 /* USER refused: PASS, CAPA and STAT were answered too, but the caller
  * sees USER's status and text, and the session goes on unauthenticated. */
 static void test_user_refused(void)
@@ -154,7 +217,7 @@ static void test_user_refused(void)
                    "C QUIT\n"
                    "S +OK bye\\r\\n\n"
                    "E\n");
-    c = connected();
+    c = connected_with(1);
     CU_ASSERT(pop3_capa(c) == POP3_OK);
     CU_ASSERT(pop3_login(c, "nobody", "secret") == POP3_E_AUTH);
     CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "no such mailbox");
@@ -182,7 +245,7 @@ static void test_pass_refused_then_closed(void)
                    "C STAT\n"
                    "S +OK\\r\\n-ERR [IN-USE] locked by another session\\r\\n\n"
                    "X\n");
-    c = connected();
+    c = connected_with(1);
     CU_ASSERT(pop3_capa(c) == POP3_OK);
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_E_IN_USE);
     CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "locked by another session");
@@ -202,10 +265,10 @@ static void test_stat_after_dele_and_rset(void)
     start_scenario(GREETING_AND_CAPA
                    "C USER alice\n"
                    "C*\n"
+                   "S +OK\\r\\n+OK\\r\\n\n"
                    "C CAPA\n"
                    "C STAT\n"
-                   "S +OK\\r\\n+OK\\r\\n+OK\\r\\nPIPELINING\\r\\n.\\r\\n"
-                   "+OK 2 20\\r\\n\n"
+                   "S +OK\\r\\nPIPELINING\\r\\n.\\r\\n+OK 2 20\\r\\n\n"
                    "C DELE 1\n"
                    "S +OK deleted\\r\\n\n"
                    "C STAT\n"
@@ -240,9 +303,10 @@ static void test_bad_stat_not_kept(void)
     start_scenario(GREETING_AND_CAPA
                    "C USER alice\n"
                    "C*\n"
+                   "S +OK\\r\\n+OK\\r\\n\n"
                    "C CAPA\n"
                    "C STAT\n"
-                   "S +OK\\r\\n+OK\\r\\n-ERR no CAPA now\\r\\n+OK lots\\r\\n\n"
+                   "S -ERR no CAPA now\\r\\n+OK lots\\r\\n\n"
                    "C STAT\n"
                    "S +OK -1 x\\r\\n\n"
                    "E\n");
@@ -305,10 +369,10 @@ static void test_discard_after_quit_sent(void)
     start_scenario(GREETING_AND_CAPA
                    "C USER alice\n"
                    "C*\n"
+                   "S +OK\\r\\n+OK\\r\\n\n"
                    "C CAPA\n"
                    "C STAT\n"
-                   "S +OK\\r\\n+OK\\r\\n+OK\\r\\nPIPELINING\\r\\n.\\r\\n"
-                   "+OK 2 20\\r\\n\n"
+                   "S +OK\\r\\nPIPELINING\\r\\n.\\r\\n+OK 2 20\\r\\n\n"
                    "C RETR 1\n"
                    "C RETR 2\n"
                    "C QUIT\n"
@@ -334,6 +398,9 @@ int main(void)
 {
     static const test_case tests[] = {
         {"login, STAT and QUIT pipelined", test_one_round_trip_login_and_quit},
+        {"by default USER+PASS, then CAPA+STAT",
+         test_two_round_trips_by_default},
+        {"by default nothing after a refused PASS", test_refused_sends_no_more},
         {"USER refused in a pipelined login", test_user_refused},
         {"PASS refused, then the server hangs up",
          test_pass_refused_then_closed},

@@ -173,9 +173,18 @@ typedef struct pop3_options {
                                   found no STLS); default 0 */
     int utf8;                  /* 1: pop3_connect turns on UTF-8 mode
                                   (RFC 6856) when CAPA offers it; default 0 */
+
+    /* Added in version 3. */
+    int pipeline_login;        /* 1: pop3_login sends USER, PASS, CAPA and
+                                  STAT in one write when the server listed
+                                  PIPELINING (one round trip; the server
+                                  must keep commands sent before the login
+                                  for the session after it); default 0:
+                                  USER and PASS together, then CAPA and
+                                  STAT (two round trips) */
 } pop3_options;
 
-#define POP3_OPTIONS_VERSION 2
+#define POP3_OPTIONS_VERSION 3
 
 /* Fill `opts` with the defaults above. */
 POP3_API void pop3_options_init(pop3_options *opts);
@@ -273,11 +282,11 @@ POP3_API const char *pop3_apop_timestamp(const pop3_client *client);
  * AUTH-RESP-CODE: not a credentials problem), or a failure of the
  * connection.  See also pop3_auth() and pop3_authenticate() below.
  *
- * pop3_login is one round trip when a CAPA before it (pop3_capa) listed
- * PIPELINING: USER, PASS, CAPA and STAT go out in one write (RFC 2449
- * 6.6), and the capabilities and pop3_stat's answer come with the login.
- * Otherwise USER and PASS go one at a time, and CAPA follows if one was
- * asked before.
+ * When a CAPA before it (pop3_capa) listed PIPELINING, pop3_login sends
+ * USER and PASS in one write, then CAPA and STAT in another (RFC 2449
+ * 6.6): the capabilities and pop3_stat's answer come with the login, in
+ * two round trips, or one with opts.pipeline_login.  Otherwise USER and
+ * PASS go one at a time, and CAPA follows if one was asked before.
  */
 POP3_API pop3_status pop3_login(pop3_client *client, const char *user,
                                 const char *password);

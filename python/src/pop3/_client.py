@@ -453,6 +453,11 @@ class Client:
         utf8: turn on UTF-8 mode (RFC 6856) in :meth:`connect` when the
             server offers it, for UTF-8 user names and passwords with
             USER/PASS and APOP (SASL carries UTF-8 in any case).
+        pipeline_login: when :meth:`capabilities` before :meth:`login`
+            listed ``PIPELINING``, send USER, PASS, CAPA and STAT in one
+            write (one round trip) instead of USER and PASS, then CAPA and
+            STAT (two).  Only for servers known to keep commands sent
+            before the login for the session after it (Dovecot does).
         trace: a callable ``trace(direction, line)`` given each command
             sent (``"send"``) and each status or listing line received
             (``"recv"``), without CRLF; passwords are masked.  It must not
@@ -480,6 +485,7 @@ class Client:
                  allow_cleartext: bool = False,
                  auth_methods: Optional[AuthMethods] = None,
                  utf8: bool = False,
+                 pipeline_login: bool = False,
                  trace: Optional[TraceHook] = None,
                  max_line: Optional[int] = None,
                  buffer_size: Optional[int] = None) -> None:
@@ -497,6 +503,7 @@ class Client:
         opts.tls_verify = 1 if verify else 0
         opts.allow_cleartext = 1 if allow_cleartext else 0
         opts.utf8 = 1 if utf8 else 0
+        opts.pipeline_login = 1 if pipeline_login else 0
         if auth_methods is not None:
             opts.auth_methods = _auth_methods(auth_methods)
         io_ms = _seconds_to_ms("timeout", timeout)
