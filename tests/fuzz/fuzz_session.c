@@ -1,12 +1,12 @@
 /*
  * Fuzz target: a whole client session against fuzzer-chosen server
  * bytes, through an in-memory transport (pop3__connect_transport).
- * Byte 0 sets the read sizes, byte 1 the login method, the line limit
- * and whether QUIT goes with the batch; the rest is everything the server
- * says.  The client runs a fixed script: greeting, CAPA, login (pipelined
+ * Byte 0 sets the read sizes, byte 1 the login method, the line limit,
+ * opts.pipeline_login (0x40) and whether QUIT goes with the batch (0x20);
+ * the rest is everything the server says.  The client runs a fixed script: greeting, CAPA, login (pipelined
  * when the CAPA listed PIPELINING), STAT, LIST and UIDL iteration,
  * LIST/UIDL n, RETR and TOP bodies, a pipelined RETR batch (with
- * pop3_many_then_quit when byte 1 has 0x20), DELE, QUIT.
+ * pop3_many_then_quit), DELE, QUIT.
  *
  * Checked: every command written is one line of at most 255 octets
  * ending in CRLF with no other CR or LF (nothing the server says can
@@ -229,6 +229,7 @@ static pop3_client *new_client(unsigned int how)
     o.tls = POP3_TLS_NONE;
     o.allow_cleartext = 1;
     o.io_timeout_ms = 5000;
+    o.pipeline_login = (how & 0x40) != 0; /* USER to STAT in one write */
     if (how & 0x10) { /* a short line limit and a tight buffer */
         o.max_line = 64;
         o.buffer_size = 128;
