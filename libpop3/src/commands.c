@@ -17,9 +17,15 @@ pop3_status pop3_stat(pop3_client *c, uint64_t *count_out,
     st = pop3__begin(c, POP3_IN_TRANS);
     if (st == POP3_OK && c->stat_cached) {
         /* Read with a pipelined login; the maildrop is locked, and no
-         * DELE or RSET has changed it since (RFC 1939 8). */
+         * DELE or RSET has changed it since (RFC 1939 8).  The server
+         * text becomes that reply's numbers, as if it had just come. */
+        char num[24];
         *count_out = c->stat_count;
         *size_out = c->stat_size;
+        strcpy(c->text, pop3__utoa(c->stat_count, num));
+        strcat(c->text, " ");
+        strcat(c->text, pop3__utoa(c->stat_size, num));
+        c->code[0] = '\0';
         return pop3__done(c, POP3_OK);
     }
     if (st == POP3_OK)

@@ -105,6 +105,8 @@ static void test_one_round_trip_login_and_quit(void)
                    "C STAT\n"
                    "S +OK\\r\\n+OK logged in\\r\\n"
                    "+OK\\r\\nPIPELINING\\r\\nTOP\\r\\n.\\r\\n+OK 2 20\\r\\n\n"
+                   "C NOOP\n"
+                   "S -ERR [SYS/TEMP] not now\\r\\n\n"
                    "C RETR 1\n"
                    "C RETR 2\n"
                    "C QUIT\n"
@@ -120,8 +122,11 @@ static void test_one_round_trip_login_and_quit(void)
     CU_ASSERT(pop3_has_capa(c, "TOP"));
     CU_ASSERT(!pop3_has_capa(c, "USER"));
     /* Answered without a command: the scenario has no STAT here. */
+    CU_ASSERT(pop3_noop(c) == POP3_E_SYS_TEMP); /* leaves a -ERR text */
     CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK);
     CU_ASSERT(n == 2 && size == 20);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "2 20");
+    CU_ASSERT_STRING_EQUAL(pop3_resp_code(c), "");
 
     CU_ASSERT(pop3_many_then_quit(c) == POP3_E_STATE); /* no batch yet */
     CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
