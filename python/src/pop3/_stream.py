@@ -10,12 +10,18 @@ import asyncio
 import ssl
 from typing import Optional
 
+# Reading pauses while more than this waits unread (and resumes below half
+# of it), so a slow consumer of a large message holds a bounded buffer.
+HIGH_WATER = 256 * 1024
+
 
 class Stream(asyncio.Protocol):
     """One connection: read() what arrived, write() and drain()."""
 
-    def __init__(self) -> None:
+    def __init__(self, high_water: int = HIGH_WATER) -> None:
         self._buf = bytearray()
+        self._high = high_water
+        self._reading_paused = False
         self._eof = False
         self._lost: Optional[BaseException] = None
         self._waiter: Optional[asyncio.Future[None]] = None
@@ -41,6 +47,10 @@ class Stream(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buf += data
+        if (len(self._buf) > self._high and not self._reading_paused
+                and self.transport is not None):
+            self.transport.pause_reading()
+            self._reading_paused = True
         self._wake()
 
     def eof_received(self) -> Optional[bool]:
@@ -87,6 +97,10 @@ class Stream(asyncio.Protocol):
             raise self._lost
         data = bytes(self._buf[:limit])
         del self._buf[:limit]
+        if (self._reading_paused and len(self._buf) <= self._high // 2
+                and self.transport is not None):
+            self._reading_paused = False
+            self.transport.resume_reading()
         return data
 
     async def write(self, data: bytes) -> None:
