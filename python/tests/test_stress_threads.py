@@ -3,20 +3,26 @@
 every message checked byte for byte against what was seeded, DELE, QUIT)
 for a fixed number of rounds.
 
-That the GIL is released is checked from inside the C calls: the trace
-hook runs within a blocking call, so it sees which clients have a command
-on the wire (sent, reply not yet read).  Were the GIL held for a whole
-call, no other thread could run Python between a client's SEND and its
-RECV, so no hook would ever see another client's command in flight."""
+That the GIL is released is checked by time: the sessions go through a
+proxy that holds every byte DELAY seconds each way (bench/delay_proxy.py),
+so each command costs at least 2 * DELAY of waiting inside a C call.  Were
+the GIL held through those calls, no two could wait at once, and the run
+would take at least (commands of all threads) * 2 * DELAY; released, the
+threads wait together and it takes a fraction of that."""
 
+import subprocess
+import sys
 import threading
 import time
 
 import pop3
+from conftest import SOURCE_DIR
 
 THREADS = 32
 ROUNDS = 5
 PASSWORD = "secret"
+DELAY = 0.02  # seconds, each way
+DEADLINE = 120  # for the whole run
 
 
 def messages(i):
@@ -37,31 +43,47 @@ def messages(i):
     ]
 
 
-class InFlight:
-    """Which clients have a command sent and its reply not yet read, and
-    the most ever seen at once by a hook (so inside a C call)."""
+class Commands:
+    """How many commands every client sent (each waits for its reply)."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.now = set()
-        self.most = 0
+        self.sent = 0
 
-    def hook(self, who):
-        def trace(direction, line):
+    def hook(self, direction, line):
+        if direction == "send":
             with self.lock:
-                if direction == "send":
-                    self.now.add(who)
-                else:
-                    self.now.discard(who)
-                self.most = max(self.most, len(self.now))
-        return trace
+                self.sent += 1
 
 
-def session(dovecot, user, expect, flight):
+def start_proxy(port):
+    """The delay proxy in front of Dovecot: (process, its port)."""
+    proc = subprocess.Popen(
+        [sys.executable, str(SOURCE_DIR / "bench" / "delay_proxy.py"),
+         "--target", f"127.0.0.1:{port}", "--delay-ms", str(DELAY * 1000)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    line = proc.stdout.readline()
+    if not line.strip().isdigit():
+        proc.kill()
+        proc.wait(10)
+        raise RuntimeError("the delay proxy did not start")
+    return proc, int(line)
+
+
+def stop_proxy(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def session(port, user, expect, commands):
     """One full session; deletes the first message.  Returns problems."""
     problems = []
-    with pop3.Client(dovecot.host, dovecot.port, tls="none", timeout=30,
-                     trace=flight.hook(user)) as c:
+    with pop3.Client("127.0.0.1", port, tls="none", timeout=30,
+                     trace=commands.hook) as c:
         c.login(user, PASSWORD)
         sizes = c.list()
         if sizes != {n: len(m) for n, m in enumerate(expect, 1)}:
@@ -88,27 +110,32 @@ def test_32_threads_full_sessions(dovecot, tmpdir_path):
             files.append(str(path))
         assert dovecot.seed(user, files) == len(files)
 
-    flight = InFlight()
+    commands = Commands()
     problems, errors = [], []
     start = threading.Barrier(THREADS)
+    proxy, port = start_proxy(dovecot.port)
 
     def worker(user):
         try:
             start.wait(30)
             for r in range(ROUNDS):
                 # Each round deleted the first message of the one before.
-                problems.extend(session(dovecot, user, seeded[user][r:],
-                                        flight))
+                problems.extend(session(port, user, seeded[user][r:],
+                                        commands))
         except Exception as e:  # reported below, with the user
             errors.append(f"{user}: {e!r}")
 
-    t0 = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(u,)) for u in seeded]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    elapsed = time.monotonic() - t0
+    try:
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(u,), daemon=True)
+                   for u in seeded]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, t0 + DEADLINE - time.monotonic()))
+        elapsed = time.monotonic() - t0
+    finally:
+        stop_proxy(proxy)
     assert not any(t.is_alive() for t in threads), "a worker hung"
     assert not errors, errors
     assert not problems, problems
@@ -116,4 +143,6 @@ def test_32_threads_full_sessions(dovecot, tmpdir_path):
     for user, msgs in seeded.items():
         assert dovecot.count(user) == len(msgs) - ROUNDS, user
     # Clients waited on the server at the same time: the GIL was free.
-    assert flight.most >= 4, (flight.most, elapsed)
+    # (Each command and the greeting wait 2 * DELAY at least.)
+    serial = (commands.sent + THREADS * ROUNDS) * 2 * DELAY
+    assert elapsed < serial / 4, (elapsed, serial)
