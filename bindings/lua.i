@@ -161,6 +161,23 @@ static size_t pop3_lua_msg_list(lua_State *L, int t, unsigned int **out)
     SWIG_arg++;
 }
 
+/* pop3_codec_sasl_step's line comes with POP3_OK and also with the
+ * failures that cancel the exchange ("*"): pushed whenever there is one. */
+%typemap(in, numinputs=0) (const char **line_out, size_t *line_len_out)
+    ($*1_ltype ltemp, size_t lentemp) {
+    ltemp = NULL;
+    lentemp = 0;
+    $1 = &ltemp;
+    $2 = &lentemp;
+}
+%typemap(argout) (const char **line_out, size_t *line_len_out) {
+    if (*$1 != NULL)
+        lua_pushlstring(L, *$1, *$2);
+    else
+        lua_pushnil(L);
+    SWIG_arg++;
+}
+
 %typemap(argout) const char **uid_out {
     if (result == POP3_OK && *$1 != NULL)
         lua_pushstring(L, *$1);

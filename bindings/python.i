@@ -37,6 +37,18 @@
 %nothread pop3_is_utf8;
 %nothread pop3_error_detail;
 
+/* pop3_codec_sasl is for event-loop clients in C and Lua; pop3.aio does
+ * its SASL in Python (_sasl.py), so the Python module leaves it out
+ * rather than offer wrappers without typemaps. */
+%ignore pop3_codec_sasl_new;
+%ignore pop3_codec_sasl_free;
+%ignore pop3_codec_sasl_start;
+%ignore pop3_codec_sasl_step;
+%ignore pop3_codec_sasl_finish;
+%ignore pop3_codec_sasl_retry;
+%ignore pop3_codec_sasl_name;
+%ignore pop3_codec_sasl_detail;
+
 /* ---- string arguments ----
  * str (encoded UTF-8; lone surrogates from undecodable bytes map back to
  * their bytes) or bytes; None is NULL.  An embedded NUL would silently cut

@@ -113,6 +113,29 @@ describe("pop3.cosocket SASL", function()
     end)
   end
 
+  -- A server error inside SCRAM (e=...) is answered with "*", the -ERR
+  -- read, and the session stays usable, as in the blocking client.
+  it("scram-server-error: cancels, stays in authorization", function()
+    local srv = S.server{ users = { "alice:" .. PW }, sasl = "all",
+                          faults = { "scram-server-error" } }
+    local ok, e = pcall(function()
+      local cosocket = require "pop3.cosocket"
+      local c = assert(cosocket.connect{ host = "127.0.0.1", port = srv.port,
+                                         tls = "none", timeout = 10 })
+      local r, _, st = c:auth("SCRAM-SHA-256", "alice", PW)
+      assert.is_nil(r)
+      assert.are.equal(core.POP3_E_AUTH, st)
+      assert.are.equal(core.POP3_E_AUTH,
+                       blocking(srv.port, "auth", "SCRAM-SHA-256", PW))
+      assert.are.equal("authorization", c.state)
+      assert.is_true(c:auth("PLAIN", "alice", PW))   -- still in step
+      c:close()
+      assert.matches("\n%*\n", srv:log())           -- the cancel went out
+    end)
+    srv:stop()
+    assert(ok, e)
+  end)
+
   it("refuses unknown mechanisms and bad arguments before sending",
      function()
     local srv = S.server{ users = { "alice:" .. PW }, sasl = "all" }

@@ -63,6 +63,8 @@ FAULTS = {
     "scram-bad-nonce": "SCRAM server nonce does not extend the client's",
     "scram-bad-signature": "SCRAM server signature is wrong",
     "scram-skip-signature": "SCRAM sends +OK without its server signature",
+    "scram-server-error": 'SCRAM\'s server-final is "e=other-error": the'
+                          ' client must cancel with "*" (then -ERR)',
 }
 
 

@@ -140,6 +140,9 @@ class Exchange:
         if unb64(proof) != want:
             return name, False
         server_sig = mac(mac(salted, b"Server Key"), auth)
+        if "scram-server-error" in self.f:
+            self.challenge(b"e=other-error")  # "*" raises Refused: -ERR
+            raise Refused("the client did not cancel after e=")
         if "scram-bad-signature" in self.f:
             server_sig = bytes([server_sig[0] ^ 1]) + server_sig[1:]
         if "scram-skip-signature" not in self.f:

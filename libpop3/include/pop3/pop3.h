@@ -983,8 +983,8 @@ POP3_API pop3_status pop3_codec_sasl_start(pop3_codec_sasl *sasl,
 POP3_API pop3_status pop3_codec_sasl_step(pop3_codec_sasl *sasl,
                                           const char *challenge,
                                           size_t challenge_len,
-                                          const char **data_out,
-                                          size_t *len_out);
+                                          const char **line_out,
+                                          size_t *line_len_out);
 
 /* The server said +OK: POP3_OK when it counts; POP3_E_AUTH_SERVER when
  * SCRAM's server never proved that it knows the password, POP3_E_PROTOCOL
