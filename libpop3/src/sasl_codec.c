@@ -28,6 +28,7 @@ struct pop3_codec_sasl {
     int ir_on_line;             /* the AUTH line carried it */
     unsigned int rounds;        /* challenges answered since start */
     unsigned int starts;
+    pop3_status failed;         /* the exchange's failure, until start */
 };
 
 static char *dup_secret(const char *s)
@@ -139,6 +140,7 @@ pop3_status pop3_codec_sasl_start(pop3_codec_sasl *x, int initial_response,
     pop3_secbuf_reset(&x->ir);
     x->pending = x->ir_on_line = 0;
     x->rounds = 0;
+    x->failed = POP3_OK;
     x->starts++;
     if (m->flags & POP3_SASL_CLIENT_FIRST) {
         st = pop3_sasl_step(&x->s, NULL, 0, &x->ir);
@@ -175,21 +177,14 @@ pop3_status pop3_codec_sasl_start(pop3_codec_sasl *x, int initial_response,
     return POP3_OK;
 }
 
-pop3_status pop3_codec_sasl_step(pop3_codec_sasl *x, const char *challenge,
-                                 size_t challenge_len,
-                                 const char **data_out, size_t *len_out)
+static pop3_status step(pop3_codec_sasl *x, const char *challenge,
+                        size_t challenge_len, const char **data_out,
+                        size_t *len_out)
 {
     unsigned char *chal;
     size_t len = 0, cap;
     pop3_status st;
 
-    if (x == NULL || data_out == NULL || len_out == NULL ||
-        (challenge == NULL && challenge_len > 0))
-        return POP3_E_ARG;
-    *data_out = NULL;
-    *len_out = 0;
-    if (x->starts == 0)
-        return POP3_E_STATE;
     cap = challenge_len / 4 * 3 + 1;
     chal = malloc(cap);
     if (chal == NULL)
@@ -225,10 +220,34 @@ pop3_status pop3_codec_sasl_step(pop3_codec_sasl *x, const char *challenge,
     return st;
 }
 
+pop3_status pop3_codec_sasl_step(pop3_codec_sasl *x, const char *challenge,
+                                 size_t challenge_len,
+                                 const char **data_out, size_t *len_out)
+{
+    pop3_status st;
+
+    if (x == NULL || data_out == NULL || len_out == NULL ||
+        (challenge == NULL && challenge_len > 0))
+        return POP3_E_ARG;
+    *data_out = NULL;
+    *len_out = 0;
+    if (x->starts == 0)
+        return POP3_E_STATE;
+    /* A failed exchange stays failed: nothing more to send for it. */
+    if (x->failed != POP3_OK)
+        return x->failed;
+    st = step(x, challenge, challenge_len, data_out, len_out);
+    if (st != POP3_OK)
+        x->failed = st;
+    return st;
+}
+
 pop3_status pop3_codec_sasl_finish(const pop3_codec_sasl *x)
 {
     if (x == NULL || x->starts == 0)
         return POP3_E_ARG;
+    if (x->failed != POP3_OK)
+        return x->failed;
     if (x->pending)
         return POP3_E_PROTOCOL; /* +OK before the client spoke */
     if (x->s.server_error)

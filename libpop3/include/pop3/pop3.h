@@ -978,7 +978,10 @@ POP3_API pop3_status pop3_codec_sasl_start(pop3_codec_sasl *sasl,
  * signature is wrong): drop the session, sending nothing (no line then);
  * any other failure (POP3_E_AUTH when the server reported an error inside
  * the exchange, POP3_E_NOMEM, ...): the line is "*\r\n", which cancels;
- * send it, read the -ERR, and report that status.
+ * send it, read the -ERR, and report that status.  A failed exchange
+ * stays failed: later steps and pop3_codec_sasl_finish return the same
+ * status (with no line) until pop3_codec_sasl_start.  POP3_E_STATE before
+ * the first start.
  */
 POP3_API pop3_status pop3_codec_sasl_step(pop3_codec_sasl *sasl,
                                           const char *challenge,
