@@ -230,31 +230,42 @@ def test_delete_many(server):
                                         "DELE 1", "DELE 3"]
 
 
-def test_login_pipelined_after_capabilities(server):
+@pytest.mark.parametrize("one_write", [False, True])
+def test_login_pipelined_after_capabilities(server, one_write):
+    # USER and PASS go out before the first reply is read, then CAPA and
+    # STAT (with pipeline_login, all four at once), as from pop3.Client.
     seen = []
 
     async def go():
-        async with aio_for(server, trace=lambda d, l: seen.append((d, l))) \
-                as c:
+        async with aio_for(server, pipeline_login=one_write,
+                           trace=lambda d, l: seen.append((d, l))) as c:
             assert "PIPELINING" in await c.capabilities()
             del seen[:]
             await c.login("alice", "secret")
             first_recv = next(i for i, (d, _) in enumerate(seen)
                               if d == "recv")
-            assert [l for _, l in seen[:first_recv]] == [
+            assert [l for _, l in seen[:first_recv]] == (
+                ["USER alice", "PASS ****", "CAPA", "STAT"] if one_write
+                else ["USER alice", "PASS ****"])
+            assert [l for d, l in seen if d == "send"] == [
                 "USER alice", "PASS ****", "CAPA", "STAT"]
+            with pytest.raises(pop3.ServerError):
+                await c.list(7)  # leaves a -ERR text behind
             del seen[:]
             assert await c.stat() == (3, len(MSG1) + len(MSG2) + len(MSG3))
             assert seen == []  # no round trip
+            assert (c.server_text, c.resp_code) == (
+                f"3 {len(MSG1) + len(MSG2) + len(MSG3)}", "")
             await c.delete(1)
             assert (await c.stat()).count == 2  # asked again after DELE
     run(go())
     assert commands(server, "STAT") == ["STAT", "STAT"]
 
 
-def test_login_pipelined_refused_keeps_the_reason(server):
+@pytest.mark.parametrize("one_write", [False, True])
+def test_login_pipelined_refused_keeps_the_reason(server, one_write):
     async def go():
-        async with aio_for(server) as c:
+        async with aio_for(server, pipeline_login=one_write) as c:
             await c.capabilities()
             with pytest.raises(pop3.AuthenticationError) as e:
                 await c.login("alice", "wrong")
@@ -265,6 +276,10 @@ def test_login_pipelined_refused_keeps_the_reason(server):
             await c.login("alice", "secret")  # still in step
             assert (await c.stat()).count == 3
     run(go())
+    # Without pipeline_login, a refused PASS is followed by nothing.
+    assert server.sent_lines()[:4] == (
+        ["CAPA", "USER alice", "PASS wrong", "CAPA"] if one_write
+        else ["CAPA", "USER alice", "PASS wrong", "USER alice"])
 
 
 def test_retrieve_many_then_quit(server):
@@ -335,9 +350,9 @@ def test_utf8_not_offered(server):
 
 # -- the same as pop3.Client, call by call -------------------------------
 
-def blocking_session(srv, capa_first, nums, then_quit):
+def blocking_session(srv, capa_first, nums, then_quit, one_write):
     out = []
-    c = client_for(srv)
+    c = client_for(srv, pipeline_login=one_write)
     if capa_first:
         c.capabilities()
     c.login("alice", "secret")
@@ -363,9 +378,9 @@ def blocking_session(srv, capa_first, nums, then_quit):
     return out
 
 
-async def aio_session(srv, capa_first, nums, then_quit):
+async def aio_session(srv, capa_first, nums, then_quit, one_write):
     out = []
-    c = aio_for(srv)
+    c = aio_for(srv, pipeline_login=one_write)
     await c.connect("127.0.0.1", srv.port)
     if capa_first:
         await c.capabilities()
@@ -402,23 +417,24 @@ def sessions(srv):
     return out
 
 
-@pytest.mark.parametrize("capa_first,nums,then_quit,faults", [
-    (False, [2, 1, 3], False, ()),
-    (True, [3, 9, 1], False, ()),          # -ERR mid-batch, pipelined login
-    (True, [1, 2], True, ()),              # QUIT with the batch
-    (False, [1, 9, 2], True, ("capa-err",)),  # no pipelining at all
-    (True, [1, 2, 3], False, ("coalesce",)),
+@pytest.mark.parametrize("capa_first,nums,then_quit,faults,one_write", [
+    (False, [2, 1, 3], False, (), False),
+    (True, [3, 9, 1], False, (), False),  # -ERR mid-batch, pipelined login
+    (True, [3, 9, 1], False, (), True),   # ... in one write
+    (True, [1, 2], True, (), True),       # QUIT with the batch
+    (False, [1, 9, 2], True, ("capa-err",), False),  # no pipelining at all
+    (True, [1, 2, 3], False, ("coalesce",), False),
 ])
 def test_same_as_blocking(server_factory, capa_first, nums, then_quit,
-                          faults):
+                          faults, one_write):
     args = ["--user", "alice:secret"]
     for f in faults:
         args += ["--fault", f]
     mail = {"alice": {"u1.eml": MSG1, "u2.eml": MSG2, "u3.eml": MSG3}}
     srv_b = server_factory(*args, messages=mail)
     srv_a = server_factory(*args, messages=mail)
-    want = blocking_session(srv_b, capa_first, nums, then_quit)
-    got = run(aio_session(srv_a, capa_first, nums, then_quit))
+    want = blocking_session(srv_b, capa_first, nums, then_quit, one_write)
+    got = run(aio_session(srv_a, capa_first, nums, then_quit, one_write))
     assert got == want
     srv_b.stop()
     srv_a.stop()

@@ -181,6 +181,9 @@ class Client:
         allow_cleartext: let :meth:`authenticate` reveal the password
             (USER/PASS, PLAIN, LOGIN) without TLS also when `tls` is not
             ``"none"``.
+        pipeline_login: as :class:`pop3.Client`'s: after a CAPA that
+            listed ``PIPELINING``, USER, PASS, CAPA and STAT in one write
+            instead of USER and PASS, then CAPA and STAT.
 
     `timeout` bounds each operation (each chunk of a body); on expiry
     :class:`pop3.TimeoutError` is raised and the connection dropped,
@@ -203,7 +206,8 @@ class Client:
                  trace: Optional[Callable[[str, str], Any]] = None,
                  max_line: Optional[int] = None,
                  buffer_size: Optional[int] = None,
-                 allow_cleartext: bool = False) -> None:
+                 allow_cleartext: bool = False,
+                 pipeline_login: bool = False) -> None:
         self.tls = _tls_mode(tls)
         self._host, self._port = host, port
         self._timeout = _seconds("timeout", timeout, 60.0)
@@ -224,6 +228,7 @@ class Client:
                              detail="max_line at least 64, buffer_size at "
                                     "least 2 * max_line")
         self._allow_cleartext = allow_cleartext
+        self._pipeline_login = pipeline_login
         self._lock = asyncio.Lock()
         self._reset()
 
@@ -656,18 +661,21 @@ class Client:
 
     async def _login_pipelined(self, user: StrOrBytes,
                                password: StrOrBytes) -> None:
-        """USER, PASS, CAPA and STAT in one write, as the C client sends
-        them after a CAPA that listed PIPELINING (RFC 2449 6.6): the
-        replies are read in order, all of them whatever the login's fate,
-        and a refusal reports the reply that refused (USER's or PASS's),
-        not the ones read after it.  STAT's answer is kept for stat()."""
+        """USER and PASS in one write, then CAPA and STAT in another once
+        PASS is accepted -- or all four in one write with
+        `pipeline_login` -- as the C client sends them after a CAPA that
+        listed PIPELINING (RFC 2449 6.6, auth_pipelined.c).  Every reply
+        sent for is read whatever the login's fate; a refusal reports the
+        reply that refused (USER's or PASS's).  STAT's answer is kept for
+        stat()."""
         err = self._auth_err()
-        data = b"".join([self._format("USER", user),
-                         self._format("PASS", password, mask=1),
-                         self._format("CAPA"), self._format("STAT")])
-        for kind in (_STATUS, _STATUS, _LISTING, _STATUS):
-            self._expect(kind)
-        await self._write_raw(data)
+        lines = [self._format("USER", user),
+                 self._format("PASS", password, mask=1)]
+        kinds = [_STATUS, _STATUS]
+        if self._pipeline_login:
+            lines += [self._format("CAPA"), self._format("STAT")]
+            kinds += [_LISTING, _STATUS]
+        await self._write_expecting(lines, kinds)
         refused: Optional[Error] = None
         why = ("", "")
         for _ in range(2):  # USER, PASS
@@ -678,6 +686,13 @@ class Client:
                     raise
                 if refused is None:
                     refused, why = e, (self._text, self._code)
+        if not self._pipeline_login:
+            if refused is not None:
+                self._text, self._code = why
+                raise refused
+            await self._write_expecting(
+                [self._format("CAPA"), self._format("STAT")],
+                [_LISTING, _STATUS])
         if refused is None:
             self._state = State.TRANSACTION
         try:
@@ -700,6 +715,13 @@ class Client:
         if refused is not None:
             self._text, self._code = why
             raise refused
+
+    async def _write_expecting(self, lines: List[bytes],
+                               kinds: List[int]) -> None:
+        """Several commands in one write, their replies queued first."""
+        for kind in kinds:
+            self._expect(kind)
+        await self._write_raw(b"".join(lines))
 
     async def apop(self, user: StrOrBytes, secret: StrOrBytes) -> None:
         """APOP: the secret never crosses the wire."""
@@ -943,6 +965,8 @@ class Client:
             return self._stat
         known = await self._run("stat", kept)
         if known is not None:
+            # As if the reply had just come (the C client does the same).
+            self._text, self._code = f"{known[0]} {known[1]}", ""
             return Stat(*known)
         parsed = _num_size(await self._simple("stat", "STAT"))
         if parsed is None:
