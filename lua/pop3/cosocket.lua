@@ -47,6 +47,12 @@ local CODES = {["IN-USE"] = core.POP3_E_IN_USE,
                ["SYS/PERM"] = core.POP3_E_SYS_PERM,
                ["AUTH"] = core.POP3_E_AUTH}
 
+local function num_size(text)
+    local n, size = text:match("^(%d+) (%d+)")
+    if not n or #n > 15 or #size > 15 then return nil end
+    return tonumber(n), tonumber(size)
+end
+
 local function fatal(st)
     local f = core.pop3_status_family(st)
     return f == core.POP3_FAMILY_PROTOCOL or f == core.POP3_FAMILY_IO or
@@ -69,7 +75,8 @@ end
 -- verify (default true: needs lua_ssl_trusted_certificate in nginx),
 -- server_name (for SNI and verification), max_line, buffer_size,
 -- allow_cleartext (let authenticate() reveal the password without TLS
--- also when tls is not "none").
+-- also when tls is not "none"), pipeline_login (after a CAPA that listed
+-- PIPELINING, USER, PASS, CAPA and STAT in one write instead of two).
 function M.new(opts)
     opts = opts or {}
     local self = setmetatable({}, Client)
@@ -80,6 +87,7 @@ function M.new(opts)
     self.max_line = opts.max_line or 512
     self.buffer_size = opts.buffer_size or 65536
     self.allow_cleartext = opts.allow_cleartext == true
+    self.pipeline_login = opts.pipeline_login == true
     self.state = "disconnected"
     return self
 end
@@ -99,6 +107,7 @@ function Client:close()
     end
     self.codec = nil -- freed by its __gc
     self.state = "disconnected"
+    self.body, self.quit_sent, self.stat_cache = nil, nil, nil
     return true
 end
 
@@ -120,6 +129,16 @@ function Client:_event(op)
         if st2 ~= OK then return self:_err(op, st2) end
         self.rest = taken < #self.rest and self.rest:sub(taken + 1) or nil
     end
+end
+
+-- Write bytes whose replies were queued with the codec already.
+function Client:_write(op, data)
+    local ok, err = self.sock:send(data)
+    if not ok then
+        return self:_err(op, err == "timeout" and core.POP3_E_TIMEOUT
+                             or core.POP3_E_IO, err)
+    end
+    return true
 end
 
 -- Send one command (the C library's CR/LF checks), expecting `expect`.
@@ -160,15 +179,47 @@ function Client:_status_of(op, ev, data, err_status)
     return self.server_text
 end
 
+-- Every command begins here: a body or batch left unfinished (a `break`
+-- out of its loop) is read to its end first, as the blocking client
+-- does; then the state is checked.
 function Client:_begin(op, ...)
     if self.failed then return self:_err(op, self.failed) end
-    if self.body then return nil, op .. ": " ..
-        core.pop3_strerror(core.POP3_E_BUSY), core.POP3_E_BUSY end
+    local ok, err, st = self:_settle(op)
+    if not ok then return nil, err, st end
+    local allowed = false
     for _, s in ipairs({...}) do
-        if self.state == s then return true end
+        if self.state == s then allowed = true end
     end
-    return nil, op .. ": " .. core.pop3_strerror(core.POP3_E_STATE),
-           core.POP3_E_STATE
+    if not allowed then
+        return nil, op .. ": " .. core.pop3_strerror(core.POP3_E_STATE),
+               core.POP3_E_STATE
+    end
+    if self.quit_sent and op ~= "quit" then
+        return nil, op .. ": " .. core.pop3_strerror(core.POP3_E_STATE) ..
+               " (QUIT went out with the batch: only quit() is left)",
+               core.POP3_E_STATE
+    end
+    return true
+end
+
+-- Read and drop what is left of the body being read (`b.open`).
+function Client:_skip(b, op)
+    b.cur = nil
+    while b.open do
+        local ev, data, st = self:_event(op)
+        if not ev then return nil, data, st end
+        if ev == EV_END then b.open = false end
+    end
+    return true
+end
+
+-- Drop the unfinished body or batch, if any (self.body).
+function Client:_settle(op)
+    local b = self.body
+    if not b then return true end
+    self.body = nil
+    if b.list then return self:_drain(b, op) end
+    return self:_skip(b, op)
 end
 
 -- One command with a one-line reply.
@@ -183,7 +234,13 @@ end
 function Client:_capa(op)
     local ok, err, st = self:_send(op, LISTING, "CAPA")
     if not ok then return nil, err, st end
-    ok, err, st = self:_status(op)
+    return self:_capa_reply(op)
+end
+
+-- The reply to CAPA: self.caps ({} after -ERR) and self.caps_listed.
+function Client:_capa_reply(op)
+    self.caps, self.caps_listed = nil, false
+    local ok, err, st = self:_status(op)
     local caps = {}
     if not ok then
         if fatal(st) then return nil, err, st end
@@ -202,8 +259,32 @@ function Client:_capa(op)
             caps[name:upper()] = words
         end
     end
-    self.caps = caps
+    self.caps, self.caps_listed = caps, true
     return caps
+end
+
+-- CAPA when none was asked yet (as the C client, to learn whether the
+-- server pipelines); a -ERR is an answer too.
+function Client:_know_capa(op)
+    if self.caps ~= nil then return true end
+    local caps, err, st = self:_capa(op)
+    if not caps then return nil, err, st end
+    return true
+end
+
+function Client:_pipelines()
+    return self.caps_listed and self.caps.PIPELINING ~= nil
+end
+
+-- Logged in (RFC 2449 5: the capabilities may have changed, so CAPA is
+-- read again when the server answered it before, as the C client does).
+function Client:_logged_in(op)
+    self.state = "transaction"
+    if self.caps_listed then
+        local caps, err, st = self:_capa(op)
+        if not caps then return nil, err, st end
+    end
+    return true
 end
 
 function Client:_handshake(op, name)
@@ -231,6 +312,7 @@ function Client:connect(host, port)
     local st, codec = core.pop3_codec_new(self.max_line, self.buffer_size)
     if st ~= OK then return self:_err("connect", st) end
     self.codec, self.rest, self.caps, self.is_tls = codec, nil, nil, false
+    self.caps_listed, self.is_utf8 = false, false
     local sock = ngx.socket.tcp()
     sock:settimeouts(self.timeout_ms, self.timeout_ms, self.timeout_ms)
     local ok, err = sock:connect(host, port)
@@ -314,13 +396,79 @@ function Client:login(user, password)
                core.POP3_E_ARG
     end
     self.auth_used = "USER"
+    if self:_pipelines() then return self:_login_pipelined(user, password) end
     ok, err, st = self:_simple("login", {"authorization"}, "USER", user,
                                nil, self:_auth_err())
     if not ok then return nil, err, st end
     ok, err, st = self:_simple("login", {"authorization"}, "PASS", password,
                                nil, self:_auth_err())
     if not ok then return nil, err, st end
-    self.state = "transaction"
+    return self:_logged_in("login")
+end
+
+-- Commands in one write, their replies queued with the codec first.
+function Client:_write_expecting(op, cmds, kinds)
+    local lines = {}
+    for i, cmd in ipairs(cmds) do
+        local st, line = core.pop3_codec_format(cmd[1], cmd[2], nil)
+        if st ~= OK then return self:_err(op, st, "nothing was sent") end
+        lines[i] = line
+    end
+    for _, kind in ipairs(kinds) do
+        local st = core.pop3_codec_expect(self.codec, kind)
+        if st ~= OK then return self:_err(op, st) end
+    end
+    return self:_write(op, table.concat(lines))
+end
+
+-- USER and PASS in one write, then CAPA and STAT in another once PASS is
+-- accepted -- all four in one write with opts.pipeline_login -- as the C
+-- client sends them after a CAPA that listed PIPELINING (RFC 2449 6.6).
+-- Every reply sent for is read whatever the login's fate; a refusal
+-- reports the reply that refused (USER's or PASS's).  STAT's answer is
+-- kept for stat().
+function Client:_login_pipelined(user, password)
+    local err_status = self:_auth_err()
+    local cmds, kinds = {{"USER", user}, {"PASS", password}},
+                        {STATUS, STATUS}
+    local after = {{"CAPA"}, {"STAT"}}
+    if self.pipeline_login then
+        cmds[3], cmds[4], kinds[3], kinds[4] = after[1], after[2],
+                                               LISTING, STATUS
+    end
+    local ok, err, st = self:_write_expecting("login", cmds, kinds)
+    if not ok then return nil, err, st end
+    local refused
+    for _ = 1, 2 do -- USER, PASS
+        ok, err, st = self:_status("login", err_status)
+        if not ok then
+            if fatal(st) then return nil, err, st end
+            refused = refused or {err, st, self.server_text, self.resp_code}
+        end
+    end
+    if not self.pipeline_login then
+        if refused then
+            self.server_text, self.resp_code = refused[3], refused[4]
+            return nil, refused[1], refused[2]
+        end
+        ok, err, st = self:_write_expecting("login", after,
+                                            {LISTING, STATUS})
+        if not ok then return nil, err, st end
+    end
+    if not refused then self.state = "transaction" end
+    ok, err, st = self:_capa_reply("login")
+    if ok then
+        local text
+        text, err, st = self:_status("login")
+        ok = text or not fatal(st)
+        local n, size = num_size(text or "")
+        if text and n and not refused then self.stat_cache = {n, size} end
+    end
+    if refused then -- it says why, even if reading on failed
+        self.server_text, self.resp_code = refused[3], refused[4]
+        return nil, refused[1], refused[2]
+    end
+    if not ok then return nil, err, st end
     return true
 end
 
@@ -338,8 +486,7 @@ function Client:apop(user, secret)
     ok, err, st = self:_simple("apop", {"authorization"}, "APOP", user,
                                digest, self:_auth_err())
     if not ok then return nil, err, st end
-    self.state = "transaction"
-    return true
+    return self:_logged_in("apop")
 end
 
 -- A failure that ends the session whatever its family (a server that
@@ -432,8 +579,7 @@ function Client:auth(mechanism, user, secret)
         ok, err, st = self:_sasl_exchange(sasl, false)
     end
     if not ok then return nil, err, st end
-    self.state = "transaction"
-    return true
+    return self:_logged_in("auth")
 end
 
 --- Log in with the strongest method both sides have, as the blocking
@@ -481,14 +627,19 @@ function Client:capabilities()
     return self:_capa("capabilities")
 end
 
-local function num_size(text)
-    local n, size = text:match("^(%d+) (%d+)")
-    if not n or #n > 15 or #size > 15 then return nil end
-    return tonumber(n), tonumber(size)
-end
-
+--- stat() -> count, size.  After a pipelined login the STAT read with it
+-- answers, until DELE or RSET.
 function Client:stat()
-    local text, err, st = self:_simple("stat", {"transaction"}, "STAT")
+    local ok, err, st = self:_begin("stat", "transaction")
+    if not ok then return nil, err, st end
+    if self.stat_cache then
+        -- As if the reply had just come (the C client does the same).
+        self.server_text = self.stat_cache[1] .. " " .. self.stat_cache[2]
+        self.resp_code = ""
+        return self.stat_cache[1], self.stat_cache[2]
+    end
+    local text
+    text, err, st = self:_simple("stat", {"transaction"}, "STAT")
     if not text then return nil, err, st end
     local n, size = num_size(text)
     if not n then return self:_err("stat", core.POP3_E_PROTOCOL) end
@@ -560,9 +711,10 @@ function Client:_body(op, verb, a1, a2)
             return nil, err, st
         end
     end
-    self.body = true
+    local b = {open = true}
+    self.body = b
     return function()
-        if not self.body then return nil end
+        if self.body ~= b then return nil end
         local ev, data, st2 = self:_event(op)
         if ev == EV_CHUNK then return data end
         self.body = nil
@@ -581,8 +733,11 @@ function Client:top(n, lines)
 end
 
 function Client:delete(n)
-    local ok, err, st = self:_simple("delete", {"transaction"}, "DELE",
-                                     tostring(n))
+    local ok, err, st = self:_begin("delete", "transaction")
+    if not ok then return nil, err, st end
+    self.stat_cache = nil -- STAT leaves deleted messages out
+    ok, err, st = self:_simple("delete", {"transaction"}, "DELE",
+                               tostring(n))
     return ok and true, err, st
 end
 
@@ -592,7 +747,10 @@ function Client:noop()
 end
 
 function Client:reset()
-    local ok, err, st = self:_simple("reset", {"transaction"}, "RSET")
+    local ok, err, st = self:_begin("reset", "transaction")
+    if not ok then return nil, err, st end
+    self.stat_cache = nil
+    ok, err, st = self:_simple("reset", {"transaction"}, "RSET")
     return ok and true, err, st
 end
 
@@ -601,14 +759,249 @@ function Client:quit()
     -- After login the session enters UPDATE (RFC 1939 6), as the
     -- blocking client reports it.
     local after = self.state == "transaction" and "update" or "disconnected"
-    local ok, err, st = self:_simple("quit",
-                                     {"authorization", "transaction"},
-                                     "QUIT")
+    local ok, err, st
+    if self.quit_sent then -- with the last command of a batch
+        ok, err, st = self:_begin("quit", "transaction")
+        if ok then
+            st = core.pop3_codec_expect(self.codec, STATUS)
+            if st ~= OK then
+                ok, err, st = self:_err("quit", st)
+            else
+                ok, err, st = self:_status("quit")
+            end
+        end
+    else
+        ok, err, st = self:_simple("quit", {"authorization", "transaction"},
+                                   "QUIT")
+    end
     if not self.failed then
         self:close()
         self.state = after
     end
     return ok and true, err, st
+end
+
+--- utf8(): UTF8 mode (RFC 6856) before login, when CAPA lists it (asked
+-- for first if need be); the field is_utf8 says whether it is on.
+function Client:utf8()
+    local ok, err, st = self:_begin("utf8", "authorization")
+    if not ok then return nil, err, st end
+    if self.is_utf8 then return true end
+    ok, err, st = self:_know_capa("utf8")
+    if not ok then return nil, err, st end
+    if not (self.caps_listed and self.caps.UTF8) then
+        return nil, "utf8: " .. core.pop3_strerror(core.POP3_E_UNSUPPORTED) ..
+               " (the server does not offer UTF8)", core.POP3_E_UNSUPPORTED
+    end
+    ok, err, st = self:_simple("utf8", {"authorization"}, "UTF8")
+    if not ok then return nil, err, st end
+    self.is_utf8 = true
+    return true
+end
+
+-- ---- pipelined batches (RFC 2449 6.6) -----------------------------------
+-- By the C client's rules (libpop3/src/pipeline.c), so the server gets
+-- the same bytes: CAPA first when the capabilities are unknown; with
+-- PIPELINING, at most WINDOW octets of commands in flight, one write per
+-- top-up, and a top-up only once at most half the window is in flight;
+-- without it one command at a time; QUIT in the same write as the last
+-- command when asked.  The codec queues at most 64 replies, fewer than a
+-- window holds, so each reply is queued just before it is read (the
+-- codec parses only when asked).
+
+local WINDOW = core.POP3_PIPELINE_WINDOW
+local MAX_COMMAND = 64 -- verb, two numbers, spaces, CRLF
+local MAX_MSG = 4294967295
+
+local function check_list(fname, list)
+    if type(list) ~= "table" then
+        error(("bad argument #1 to '%s' (table of message numbers " ..
+               "expected, got %s)"):format(fname, type(list)), 3)
+    end
+    for i = 1, #list do
+        local v = list[i]
+        if type(v) ~= "number" or v ~= math.floor(v) or v < 1 or
+           v > MAX_MSG then
+            error(("bad argument #1 to '%s' (item %d is not a message " ..
+                   "number (%s))"):format(fname, i, tostring(v)), 3)
+        end
+    end
+end
+
+-- A batch's commands and how many octets of them are in flight.
+function Client:_pipe(verb, list, lines)
+    return {verb = verb, list = list, lines = lines, sent = 0, answered = 0,
+            in_flight = 0, size = self:_pipelines() and WINDOW or 1}
+end
+
+-- Send what the window allows, in one write; nothing while more than
+-- half of it is in flight.
+function Client:_top_up(p, op)
+    if p.in_flight > math.floor(p.size / 2) then return true end
+    local out = {}
+    while p.sent < #p.list and
+          (p.in_flight == 0 or p.in_flight + MAX_COMMAND <= p.size) do
+        local st, line = core.pop3_codec_format(p.verb,
+            ("%d"):format(p.list[p.sent + 1]), p.lines)
+        if st ~= OK then return self:_err(op, st, "nothing was sent") end
+        out[#out + 1] = line
+        p.in_flight = p.in_flight + #line
+        p.sent = p.sent + 1
+    end
+    if p.then_quit and p.sent == #p.list and p.size > 1 then
+        out[#out + 1] = "QUIT\r\n"
+        p.then_quit = nil
+        self.quit_sent = true
+    end
+    if #out == 0 then return true end
+    return self:_write(op, table.concat(out))
+end
+
+-- The oldest command's reply is read next: queue it; its message.
+function Client:_next_reply(p, kind, op)
+    local n = p.list[p.answered + 1]
+    p.answered = p.answered + 1
+    local len = #p.verb + #("%d"):format(n) + 3 +
+                (p.lines and #p.lines + 1 or 0)
+    p.in_flight = math.max(0, p.in_flight - len)
+    local st = core.pop3_codec_expect(self.codec, kind)
+    if st ~= OK then return self:_err(op, st) end
+    return n
+end
+
+-- Read and drop every reply of a batch still due.
+function Client:_drain(p, op)
+    local ok, err, st = self:_skip(p, op)
+    if not ok then return nil, err, st end
+    while p.answered < p.sent do
+        ok, err, st = self:_next_reply(p, BODY, op)
+        if not ok then return nil, err, st end
+        ok, err, st = self:_status(op)
+        if ok then
+            p.open = true
+            ok, err, st = self:_skip(p, op)
+            if not ok then return nil, err, st end
+        elseif fatal(st) then
+            return nil, err, st
+        end
+    end
+    return true
+end
+
+-- A failure that ends a batch is raised, as the blocking client does: a
+-- for loop cannot return it, and a missing message must not look done.
+local function raise(err)
+    error("pop3.cosocket: " .. tostring(err), 3)
+end
+
+-- The iterator of a batch: n, chunks (an iterator of the body) for each
+-- message, or n, nil, err, status when the server refused it.
+function Client:_batch_iterator(p, op)
+    return function()
+        if self.body ~= p then return nil end
+        local ok, err, st = self:_skip(p, op)
+        if not ok then raise(err) end
+        if p.answered == #p.list then
+            self.body = nil
+            return nil
+        end
+        ok, err, st = self:_top_up(p, op)
+        if not ok then raise(err) end
+        local n
+        n, err, st = self:_next_reply(p, BODY, op)
+        if not n then raise(err) end
+        local what = op .. " " .. n
+        ok, err, st = self:_status(what)
+        if not ok then
+            if fatal(st) then raise(err) end
+            return n, nil, err, st
+        end
+        local token = {}
+        p.open, p.cur = true, token
+        return n, function()
+            if self.body ~= p or p.cur ~= token then return nil end
+            local ev, data, st2 = self:_event(what)
+            if ev == EV_CHUNK then return data end
+            p.cur = nil
+            if ev == EV_END then
+                p.open = false
+                return nil
+            end
+            if ev then
+                local _, e = self:_err(what, core.POP3_E_PROTOCOL)
+                raise(e)
+            end
+            raise(data)
+        end
+    end
+end
+
+function Client:_many(op, verb, list, lines, opts)
+    if opts ~= nil and type(opts) ~= "table" then
+        error(("bad argument #%d to '%s' (options must be a table)")
+              :format(lines and 3 or 2, op), 3)
+    end
+    if #list == 0 then return function() return nil end end
+    local ok, err, st = self:_begin(op, "transaction")
+    if ok then ok, err, st = self:_know_capa(op) end
+    if not ok then return nil, err, st end
+    local p = self:_pipe(verb, list, lines)
+    p.then_quit = opts and opts.then_quit
+    self.body = p
+    return self:_batch_iterator(p, op)
+end
+
+--- for n, chunks, err, st in c:retrieve_many{1, 2, 3} do ... end
+-- RETR of every listed message, pipelined when the server lists
+-- PIPELINING, as the blocking client's: in the order given, `chunks` an
+-- iterator over the body (skipped if left unread), or nil with err,
+-- status when the server refused that message.  A connection failure
+-- raises.  opts.then_quit: QUIT goes out with the last RETR (only
+-- quit() may follow).  Returns nil, err, status when it cannot start.
+function Client:retrieve_many(list, opts)
+    check_list("retrieve_many", list)
+    return self:_many("retrieve_many", "RETR", list, nil, opts)
+end
+
+--- c:top_many(list, lines[, opts]): as retrieve_many, with TOP n lines.
+function Client:top_many(list, lines, opts)
+    check_list("top_many", list)
+    if type(lines) ~= "number" or lines ~= math.floor(lines) or lines < 0
+       or lines > MAX_MSG then
+        error("bad argument #2 to 'top_many' (number of lines expected)", 2)
+    end
+    return self:_many("top_many", "TOP", list, ("%d"):format(lines), opts)
+end
+
+--- c:delete_many(list): DELE of every listed message, pipelined.  true;
+-- or nil, err, status, results (results[i]: true, or the status of
+-- list[i]'s -ERR) when the server refused some.  Committed by quit().
+function Client:delete_many(list)
+    check_list("delete_many", list)
+    if #list == 0 then return true end
+    self.stat_cache = nil -- STAT leaves deleted messages out
+    local ok, err, st = self:_begin("delete_many", "transaction")
+    if ok then ok, err, st = self:_know_capa("delete_many") end
+    if not ok then return nil, err, st end
+    local p = self:_pipe("DELE", list, nil)
+    local results, refused = {}, 0
+    while p.answered < #list do
+        ok, err, st = self:_top_up(p, "delete_many")
+        if ok then ok, err, st = self:_next_reply(p, STATUS, "delete_many") end
+        if ok then ok, err, st = self:_status("delete_many") end
+        if ok then
+            results[#results + 1] = true
+        elseif fatal(st) then
+            return nil, err, st
+        else
+            results[#results + 1] = st
+            refused = refused + 1
+        end
+    end
+    if refused == 0 then return true end
+    return nil, ("delete_many: %s (the server refused %d of %d)")
+           :format(core.pop3_strerror(core.POP3_E_SERVER), refused, #list),
+           core.POP3_E_SERVER, results
 end
 
 -- No setkeepalive(): a POP3 session holds the maildrop's lock, so it
