@@ -73,7 +73,36 @@ end
 
 local function opts_of(o, host, port)
   return { host = host, port = port, tls = o.tls or "none",
-           timeout = tonumber(o.timeout or "10") }
+           timeout = tonumber(o.timeout or "10"),
+           pipeline_login = o.pipeline_login == "yes" }
+end
+
+-- retrieve_many [then_quit] N...: the numbers, and the options.
+local function many_args(words)
+  local opts = { then_quit = words[2] == "then_quit" }
+  local list = {}
+  for i = opts.then_quit and 3 or 2, #words do
+    list[#list + 1] = tonumber(words[i])
+  end
+  return list, opts
+end
+
+-- A batch's record: { n, "ok", body } or the message's error entry
+-- (taken when it is reported: the server text moves on with the batch).
+-- `status` turns the client's error code into the C status.
+local function batch_record(it, server_text, status)
+  local out = {}
+  for n, chunks, _, code in it do
+    if chunks then
+      local parts = {}
+      for chunk in chunks do parts[#parts + 1] = chunk end
+      out[#out + 1] = { n, "ok", table.concat(parts) }
+    else
+      local text, rc = server_text()
+      out[#out + 1] = err_entry(n, status(code), text, rc)
+    end
+  end
+  return out
 end
 
 -- ---- the blocking client -----------------------------------------------
@@ -81,6 +110,18 @@ end
 local function blocking_call(pop3, c, words)
   local verb = words[1]
   local a, b = words[2], words[3]
+  if verb == "retrieve_many" then
+    local list, opts = many_args(words)
+    local it, _, code = c:retrieve_many(list, opts)
+    if not it then return nil, code end
+    local ok, v = pcall(batch_record, it, function()
+      return c:server_text() end, function(cd) return pop3.codes[cd] end)
+    if not ok then
+      local _, code2 = c:last_error()
+      return nil, code2 or tostring(v)
+    end
+    return v
+  end
   if verb == "retrieve" or verb == "top" then
     local it, msg, code = c[verb](c, tonumber(a), tonumber(b))
     if not it then return nil, code end
@@ -111,7 +152,8 @@ end
 --- The canonical record of the blocking client on one scenario.
 function P.run_blocking(pop3, section, host, port)
   local o = opts_of(section.options, host, port)
-  local c = assert(pop3.new{ tls = o.tls, timeout = o.timeout })
+  local c = assert(pop3.new{ tls = o.tls, timeout = o.timeout,
+                             pipeline_login = o.pipeline_login })
   local out = {}
   local ok, _, code = c:connect(host, port)
   if not ok then
@@ -139,6 +181,14 @@ end
 local function cosocket_call(c, words)
   local verb = words[1]
   local a, b = words[2], words[3]
+  if verb == "retrieve_many" then
+    local it, _, st = c:retrieve_many(many_args(words))
+    if not it then return nil, st end
+    local ok, v = pcall(batch_record, it, function()
+      return c.server_text, c.resp_code end, function(s) return s end)
+    if not ok then return nil, c.failed or tostring(v) end
+    return v
+  end
   if verb == "retrieve" or verb == "top" then
     local it = c[verb](c, tonumber(a), tonumber(b))
     local parts = {}
@@ -169,7 +219,8 @@ end
 -- global ngx: nginx's, or ngx_shim's).
 function P.run_cosocket(cosocket, section, host, port)
   local o = opts_of(section.options, host, port)
-  local c = cosocket.new{ tls = o.tls, timeout = o.timeout }
+  local c = cosocket.new{ tls = o.tls, timeout = o.timeout,
+                          pipeline_login = o.pipeline_login }
   local out = {}
   local ok, _, st = c:connect(host, port)
   if not ok then

@@ -125,7 +125,9 @@ def get(url, timeout=10):
 # Replayed on the real cosockets (the rest run over a LuaSocket shim in
 # lua/spec/parity_spec.lua).
 PARITY = ["retr-basic", "nx-one-byte", "nx-terminator-split",
-          "login-in-use", "nx-apop-fallback", "stls-inject"]
+          "login-in-use", "nx-apop-fallback", "stls-inject",
+          "pipelined-retr", "pipelined-login",
+          "pipelined-login-one-write"]
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
          "XOAUTH2", "OAUTHBEARER"]
 
