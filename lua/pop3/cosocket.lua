@@ -76,7 +76,8 @@ end
 -- server_name (for SNI and verification), max_line, buffer_size,
 -- allow_cleartext (let authenticate() reveal the password without TLS
 -- also when tls is not "none"), pipeline_login (after a CAPA that listed
--- PIPELINING, USER, PASS, CAPA and STAT in one write instead of two).
+-- PIPELINING, USER, PASS, CAPA and STAT in one write instead of two),
+-- utf8 (connect turns UTF-8 mode on when the server offers it).
 function M.new(opts)
     opts = opts or {}
     local self = setmetatable({}, Client)
@@ -88,6 +89,7 @@ function M.new(opts)
     self.buffer_size = opts.buffer_size or 65536
     self.allow_cleartext = opts.allow_cleartext == true
     self.pipeline_login = opts.pipeline_login == true
+    self.want_utf8 = opts.utf8 == true
     self.state = "disconnected"
     return self
 end
@@ -343,6 +345,12 @@ function Client:connect(host, port)
         end
         ok, err, st = self:_stls("connect", name)
         if not ok then return nil, err, st end
+    end
+    if self.want_utf8 then
+        -- Turned on when offered; its absence (or a -ERR) leaves the
+        -- session as it is (the C client's rule).
+        ok, err, st = self:_utf8_on("connect")
+        if not ok and fatal(st) then return nil, err, st end
     end
     return text
 end
@@ -786,14 +794,19 @@ end
 function Client:utf8()
     local ok, err, st = self:_begin("utf8", "authorization")
     if not ok then return nil, err, st end
+    return self:_utf8_on("utf8")
+end
+
+function Client:_utf8_on(op)
     if self.is_utf8 then return true end
-    ok, err, st = self:_know_capa("utf8")
+    local ok, err, st = self:_know_capa(op)
     if not ok then return nil, err, st end
     if not (self.caps_listed and self.caps.UTF8) then
-        return nil, "utf8: " .. core.pop3_strerror(core.POP3_E_UNSUPPORTED) ..
+        return nil, op .. ": " ..
+               core.pop3_strerror(core.POP3_E_UNSUPPORTED) ..
                " (the server does not offer UTF8)", core.POP3_E_UNSUPPORTED
     end
-    ok, err, st = self:_simple("utf8", {"authorization"}, "UTF8")
+    ok, err, st = self:_simple(op, {"authorization"}, "UTF8")
     if not ok then return nil, err, st end
     self.is_utf8 = true
     return true

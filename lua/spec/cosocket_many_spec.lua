@@ -267,6 +267,25 @@ E
       c:close()
       assert.equals(0, count(srv:log(), "UTF8"))
     end)
+    -- the option: on in connect when offered, no error when not
+    with_server({ scenario = script }, function(srv)
+      local c = assert(cosocket.connect{ host = "127.0.0.1",
+                                         port = srv.port, tls = "none",
+                                         timeout = 5, utf8 = true })
+      assert.is_true(c.is_utf8)
+      assert(c:login("j\195\188rgen", "p\195\164ss"))
+      assert.is_true(c:quit())
+      assert.is_nil(srv:log():find("#MISMATCH", 1, true))
+    end)
+    with_server({}, function(srv)
+      local c = assert(cosocket.connect{ host = "127.0.0.1",
+                                         port = srv.port, tls = "none",
+                                         timeout = 5, utf8 = true })
+      assert.is_false(c.is_utf8)
+      assert(c:login("alice", "secret"))
+      c:close()
+      assert.matches("^#CONNECT\nCAPA\nUSER alice\n", srv:log())
+    end)
   end)
 end)
 

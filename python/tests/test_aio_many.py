@@ -348,6 +348,29 @@ def test_utf8_not_offered(server):
     assert "UTF8" not in server.sent_lines()
 
 
+@pytest.mark.parametrize("offered", [False, True])
+def test_utf8_option_same_as_blocking(server_factory, offered):
+    # Client(utf8=True): connect turns it on when offered, else goes on.
+    args = ["--user", "alice:secret"] + (["--utf8"] if offered else [])
+    srv_b = server_factory(*args, messages={"alice": {"a": MSG1}})
+    srv_a = server_factory(*args, messages={"alice": {"a": MSG1}})
+    with client_for(srv_b, utf8=True) as c:
+        want = c.is_utf8
+        c.login("alice", "secret")
+
+    async def go():
+        async with aio_for(srv_a, utf8=True) as c:
+            got = c.is_utf8
+            await c.login("alice", "secret")
+            return got
+    assert run(go()) == want == offered
+    srv_b.stop()
+    srv_a.stop()
+    assert srv_a.sent_lines() == srv_b.sent_lines()
+    assert srv_a.sent_lines()[:2] == (["CAPA", "UTF8"] if offered
+                                      else ["CAPA", "USER alice"])
+
+
 # -- the same as pop3.Client, call by call -------------------------------
 
 def blocking_session(srv, capa_first, nums, then_quit, one_write):

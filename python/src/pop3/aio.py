@@ -184,6 +184,8 @@ class Client:
         pipeline_login: as :class:`pop3.Client`'s: after a CAPA that
             listed ``PIPELINING``, USER, PASS, CAPA and STAT in one write
             instead of USER and PASS, then CAPA and STAT.
+        utf8: as :class:`pop3.Client`'s: :meth:`connect` turns UTF-8
+            mode on when the server offers it.
 
     `timeout` bounds each operation (each chunk of a body); on expiry
     :class:`pop3.TimeoutError` is raised and the connection dropped,
@@ -207,7 +209,8 @@ class Client:
                  max_line: Optional[int] = None,
                  buffer_size: Optional[int] = None,
                  allow_cleartext: bool = False,
-                 pipeline_login: bool = False) -> None:
+                 pipeline_login: bool = False,
+                 utf8: bool = False) -> None:
         self.tls = _tls_mode(tls)
         self._host, self._port = host, port
         self._timeout = _seconds("timeout", timeout, 60.0)
@@ -229,6 +232,7 @@ class Client:
                                     "least 2 * max_line")
         self._allow_cleartext = allow_cleartext
         self._pipeline_login = pipeline_login
+        self._want_utf8 = utf8
         self._lock = asyncio.Lock()
         self._reset()
 
@@ -494,6 +498,14 @@ class Client:
             elif mode is TLS.STLS:
                 raise make_error(_c.POP3_E_TLS_UNAVAILABLE, "connect",
                                  detail="the server offers no STLS")
+        if self._want_utf8:
+            # Asked for, so turned on when offered; its absence (or a
+            # -ERR) leaves the session as it is (the C client's rule).
+            try:
+                await self._utf8_on("connect")
+            except Error as e:
+                if _c.pop3_status_family(e.status) in _FATAL:
+                    raise
         return self._greeting
 
     async def _stls(self, op: str, name: str) -> None:
@@ -928,16 +940,19 @@ class Client:
         :class:`pop3.UnsupportedError` with nothing sent."""
         async def go() -> None:
             self._need("utf8", State.AUTHORIZATION)
-            if self._utf8:
-                return
-            await self._know_capa("utf8")
-            if "UTF8" not in self._capa_names():
-                raise self._local(_c.POP3_E_UNSUPPORTED, "utf8",
-                                  "the server does not offer UTF8")
-            await self._send("UTF8", expect=_STATUS)
-            await self._status("utf8")
-            self._utf8 = True
+            await self._utf8_on("utf8")
         await self._run("utf8", go)
+
+    async def _utf8_on(self, op: str) -> None:
+        if self._utf8:
+            return
+        await self._know_capa(op)
+        if "UTF8" not in self._capa_names():
+            raise self._local(_c.POP3_E_UNSUPPORTED, op,
+                              "the server does not offer UTF8")
+        await self._send("UTF8", expect=_STATUS)
+        await self._status(op)
+        self._utf8 = True
 
     # -- transaction ---------------------------------------------------------
 
