@@ -208,9 +208,10 @@ static void run_session(pop3_client *c, mem_server *m, unsigned int how,
     }
     check_sticky(c, m, st == POP3_DONE ? POP3_OK : st);
     check_sticky(c, m, pop3_discard(c));
-    if (c->quit_sent) {
+    if (c->quit_sent && c->failed == POP3_OK) {
         /* QUIT is out: a DELE now would be lost; it must be refused
-         * without a byte written. */
+         * without a byte written.  (A failed client repeats its failure
+         * instead, checked below.) */
         size_t before = m->writes;
         if (pop3_dele(c, 1) != POP3_E_STATE || m->writes != before)
             abort();
