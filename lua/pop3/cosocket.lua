@@ -642,7 +642,8 @@ function Client:stat()
     if not ok then return nil, err, st end
     if self.stat_cache then
         -- As if the reply had just come (the C client does the same).
-        self.server_text = self.stat_cache[1] .. " " .. self.stat_cache[2]
+        self.server_text = ("%d %d"):format(self.stat_cache[1],
+                                            self.stat_cache[2])
         self.resp_code = ""
         return self.stat_cache[1], self.stat_cache[2]
     end
