@@ -36,10 +36,10 @@ from typing import (Any, AsyncIterator, Callable, Dict, Iterable, List,
 
 from . import _pop3 as _c
 from . import _sasl
+from ._aio_many import Batch, BatchBody, Pipeline, delete_many
 from ._capa import Capabilities
 from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
 from ._errors import Error, ProtocolError, make_error
-from ._aio_many import Batch, BatchBody, Pipeline, delete_many
 from ._stream import Stream
 
 __all__ = ["Client", "Body", "Batch", "BatchBody"]
