@@ -170,6 +170,14 @@ static void run_session(pop3_client *c, mem_server *m, unsigned int how,
     }
     touch(pop3_server_text(c), strlen(pop3_server_text(c)));
     touch(pop3_resp_code(c), strlen(pop3_resp_code(c)));
+    /* A refused pipelined login answers with the refusal even when the
+     * connection failed while the replies after it were read (it says
+     * why, as a login one command at a time would); the failure sticks
+     * from the next call on, which check_sticky checks. */
+    if (c->failed != POP3_OK && st != c->failed &&
+        (pop3_status_family(st) == POP3_FAMILY_SERVER ||
+         pop3_status_family(st) == POP3_FAMILY_AUTH))
+        st = c->failed;
     check_sticky(c, m, st);
     if (pop3_get_state(c) != POP3_STATE_TRANSACTION)
         return;

@@ -286,7 +286,10 @@ POP3_API const char *pop3_apop_timestamp(const pop3_client *client);
  * USER and PASS in one write, then CAPA and STAT in another (RFC 2449
  * 6.6): the capabilities and pop3_stat's answer come with the login, in
  * two round trips, or one with opts.pipeline_login.  Otherwise USER and
- * PASS go one at a time, and CAPA follows if one was asked before.
+ * PASS go one at a time, and CAPA follows if one was asked before.  A
+ * refused pipelined login returns the refusal (and keeps its server text)
+ * even when the connection ended while the replies after it were read;
+ * the next call then returns that failure.
  */
 POP3_API pop3_status pop3_login(pop3_client *client, const char *user,
                                 const char *password);
