@@ -16,7 +16,7 @@
 %nothread pop3_strerror;
 %nothread pop3_status_family;
 %nothread pop3_version;
-%nothread pop3_options_init;
+%nothread pop3_options_init_size;
 %nothread pop3_get_state;
 %nothread pop3_last_status;
 %nothread pop3_server_text;

@@ -13,7 +13,12 @@
      POP3_AUTH_CRAM_MD5 | POP3_AUTH_SCRAM_SHA_1 | POP3_AUTH_SCRAM_SHA_256 | \
      POP3_AUTH_XOAUTH2 | POP3_AUTH_OAUTHBEARER)
 
-void pop3_options_init(pop3_options *opts)
+/* The size of the options as versions 1 and 2 of the header declared
+ * them: callers built against those pass a struct that ends there. */
+#define OPTIONS_V1_SIZE offsetof(pop3_options, auth_methods)
+#define OPTIONS_V2_SIZE offsetof(pop3_options, pipeline_login)
+
+static void defaults(pop3_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->version = POP3_OPTIONS_VERSION;
@@ -23,6 +28,31 @@ void pop3_options_init(pop3_options *opts)
     opts->buffer_size = 65536;
     opts->tls = POP3_TLS_DEFAULT;
     opts->tls_verify = 1;
+}
+
+void pop3_options_init_size(pop3_options *opts, size_t size)
+{
+    pop3_options o;
+
+    if (opts == NULL || size < OPTIONS_V1_SIZE)
+        return; /* not a pop3_options: pop3_client_new refuses it */
+    defaults(&o);
+    if (size >= sizeof o) { /* ours, or a newer one: its extras zero */
+        memset(opts, 0, size);
+        memcpy(opts, &o, sizeof o);
+        return;
+    }
+    /* An older, smaller struct: only its own fields, and its version. */
+    o.version = size >= OPTIONS_V2_SIZE ? 2 : 1;
+    memcpy(opts, &o, size);
+}
+
+/* The entry point of programs built before the size was passed (the
+ * version 2 header): it fills no more than a version 2 struct. */
+POP3_API void(pop3_options_init)(pop3_options *opts);
+void(pop3_options_init)(pop3_options *opts)
+{
+    pop3_options_init_size(opts, OPTIONS_V2_SIZE);
 }
 
 static int copy_string(pop3_client *c, int slot, const char **field)
@@ -35,11 +65,6 @@ static int copy_string(pop3_client *c, int slot, const char **field)
     *field = c->owned_strings[slot];
     return 0;
 }
-
-/* The size of the options as versions 1 and 2 of the header declared
- * them: callers built against those pass a struct that ends there. */
-#define OPTIONS_V1_SIZE offsetof(pop3_options, auth_methods)
-#define OPTIONS_V2_SIZE offsetof(pop3_options, pipeline_login)
 
 pop3_status pop3_client_new(const pop3_options *opts,
                             pop3_client **client_out)

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 static const char MSG1[] = "From: a@example.org\r\nSubject: one\r\n\r\n"
@@ -557,6 +558,43 @@ static void test_bad_arguments(void)
     }
 }
 
+/* pop3_options_init fills only the struct its caller was built with: an
+ * older, smaller one (version 2 ended before pipeline_login) is not
+ * written past its end and says it is version 2; pop3_client_new takes
+ * it with the newer fields at their defaults. */
+static void test_options_of_an_older_caller(void)
+{
+    const size_t v2 = offsetof(pop3_options, pipeline_login);
+    union {
+        pop3_options o;
+        unsigned char raw[sizeof(pop3_options) + 32];
+    } u;
+    pop3_client *c = NULL;
+    size_t i, untouched = 0;
+
+    memset(u.raw, 0xAB, sizeof u.raw);
+    pop3_options_init_size(&u.o, v2);
+    CU_ASSERT(u.o.version == 2);
+    CU_ASSERT(u.o.io_timeout_ms == 60000 && u.o.tls_verify == 1);
+    for (i = v2; i < sizeof u.raw; i++)
+        untouched += u.raw[i] == 0xAB;
+    CU_ASSERT(untouched == sizeof u.raw - v2);
+    CU_ASSERT(pop3_client_new(&u.o, &c) == POP3_OK);
+    pop3_client_free(c);
+
+    /* The macro passes the caller's own size. */
+    memset(u.raw, 0xAB, sizeof u.raw);
+    pop3_options_init(&u.o);
+    CU_ASSERT(u.o.version == POP3_OPTIONS_VERSION);
+    CU_ASSERT(u.o.pipeline_login == 0);
+    CU_ASSERT(u.raw[sizeof(pop3_options)] == 0xAB);
+
+    /* Too small to be options at all: nothing written. */
+    memset(u.raw, 0xAB, sizeof u.raw);
+    pop3_options_init_size(&u.o, 4);
+    CU_ASSERT(u.raw[0] == 0xAB);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -570,6 +608,7 @@ int main(void)
         {"UTF8 (RFC 6856)", test_utf8},
         {"trace masks AUTH", test_trace_masks_auth},
         {"bad arguments", test_bad_arguments},
+        {"options of an older caller", test_options_of_an_older_caller},
         {NULL, NULL}};
     return test_run_suite("auth", tests);
 }

@@ -186,8 +186,15 @@ typedef struct pop3_options {
 
 #define POP3_OPTIONS_VERSION 3
 
-/* Fill `opts` with the defaults above. */
-POP3_API void pop3_options_init(pop3_options *opts);
+/*
+ * Fill `opts` with the defaults above: pop3_options_init(&opts).  A macro
+ * that passes the size of the struct the caller was compiled with, so a
+ * program built against an older, smaller pop3_options is never written
+ * past its end by a newer library (its version field says which it is).
+ */
+#define pop3_options_init(opts) \
+    pop3_options_init_size((opts), sizeof *(opts))
+POP3_API void pop3_options_init_size(pop3_options *opts, size_t size);
 
 /* ------------------------------------------------------------------------
  * Clients.
