@@ -1,6 +1,8 @@
 """pop3.aio's SASL against the scripted server, compared with pop3.Client:
 every mechanism (the OAuth 2.0 ones included), refused secrets, the
-one-step form refused, and servers that fail to prove themselves."""
+one-step form refused, servers that fail to prove themselves (the session
+ends) or give up (cancelled with "*"), and challenges counted as the C
+client counts them."""
 
 import asyncio
 
@@ -8,6 +10,7 @@ import pytest
 
 import pop3
 import pop3.aio
+from pop3 import _sasl
 from conftest import MSG1, client_for
 
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
@@ -25,26 +28,30 @@ def outcome(e):
     return (type(e).__name__, e.status, e.server_text, e.resp_code)
 
 
-def blocking_auth(srv, mech, user, secret):
+def blocking_auth(srv, mech, user, secret, state=False):
+    """(outcome, method used), and with `state` the state after it."""
     with client_for(srv) as c:
         try:
             c.auth(mech, user, secret)
             c.stat()
-            return outcome(None), c.auth_used
+            got = outcome(None), c.auth_used
         except pop3.Error as e:
-            return outcome(e), c.auth_used
+            got = outcome(e), c.auth_used
+        return got + (c.state,) if state else got
 
 
-def aio_auth(srv, mech, user, secret):
+def aio_auth(srv, mech, user, secret, state=False):
     async def go():
         c = pop3.aio.Client(tls="none", timeout=10)
         await c.connect("127.0.0.1", srv.port)
         try:
-            await c.auth(mech, user, secret)
-            await c.stat()
-            return outcome(None), c.auth_used
-        except pop3.Error as e:
-            return outcome(e), c.auth_used
+            try:
+                await c.auth(mech, user, secret)
+                await c.stat()
+                got = outcome(None), c.auth_used
+            except pop3.Error as e:
+                got = outcome(e), c.auth_used
+            return got + (c.state,) if state else got
         finally:
             await c.close()
     return run(go())
@@ -96,8 +103,16 @@ def test_oauthbearer_message_as_blocking(sasl_server):
 ])
 def test_server_faults_as_blocking(sasl_server, fault, mech):
     srv = sasl_server(fault)
-    want = blocking_auth(srv, mech, "alice", PW)
-    got = aio_auth(srv, mech, "alice", PW)
+    want = blocking_auth(srv, mech, "alice", PW, state=True)
+    got = aio_auth(srv, mech, "alice", PW, state=True)
+    if fault.startswith(("scram-", "sasl-")):
+        # A server that did not prove itself, or a broken exchange, ends
+        # the session: nobody knows where the server stands.
+        assert want[0][1] in (pop3._pop3.POP3_E_AUTH_SERVER,
+                              pop3._pop3.POP3_E_PROTOCOL)
+        assert want[2] is got[2] is pop3.State.DISCONNECTED
+    else:
+        assert got[2] is want[2]
     if fault == "scram-bad-signature":
         # The text quoted is the (wrong) signature: random per session.
         assert got[0][:2] == want[0][:2] and got[0][3] == want[0][3]
@@ -130,3 +145,87 @@ def test_token_arguments_refused_before_sending(sasl_server):
                                             if line.startswith("AUTH X")]
     assert len([line for line in srv.sent_lines()
                 if line.startswith("AUTH")]) == 1
+
+
+@pytest.mark.parametrize("mech", ["SCRAM-SHA-1", "SCRAM-SHA-256"])
+def test_scram_server_error_cancels_as_blocking(sasl_server, mech):
+    # The server gives up with "e=": the client answers "*", gets -ERR
+    # and the session goes on in AUTHORIZATION, so a login still works.
+    srv = sasl_server("scram-server-error")
+
+    def blocking():
+        with client_for(srv) as c:
+            with pytest.raises(pop3.Error) as e:
+                c.auth(mech, "alice", PW)
+            state = c.state
+            c.login("alice", PW)
+            return outcome(e.value), state, c.stat().count
+
+    async def aio():
+        async with pop3.aio.Client("127.0.0.1", srv.port, tls="none",
+                                   timeout=10) as c:
+            with pytest.raises(pop3.Error) as e:
+                await c.auth(mech, "alice", PW)
+            state = c.state
+            await c.login("alice", PW)
+            return outcome(e.value), state, (await c.stat()).count
+
+    want = blocking()
+    assert want[0][0] == "AuthenticationError"
+    assert want[1] is pop3.State.AUTHORIZATION and want[2] == 1
+    assert run(aio()) == want
+    sent = srv.sent_lines()
+    assert sent.count("*") == 2
+    for i in (i for i, line in enumerate(sent) if line == "*"):
+        assert sent[i - 2].startswith(f"AUTH {mech}")  # AUTH, proof, "*"
+
+
+class Echo(_sasl.Mechanism):
+    """A mechanism that answers any number of challenges (none of the
+    real ones takes more than two), to count rounds."""
+    name = "X-ECHO"
+
+    def step(self, challenge):
+        return challenge
+
+
+def echo_scenario(tmp_path, challenges, accepted):
+    lines = ["S +OK ready\\r\\n", "C AUTH X-ECHO"]
+    for _ in range(challenges):
+        lines += ["S + MQ==\\r\\n", "C MQ=="]
+    if accepted:
+        lines += ["S +OK in\\r\\n", "C QUIT", "S +OK bye\\r\\n"]
+    else:
+        lines = lines[:-1]  # the client gives up at the last challenge
+    path = tmp_path / f"echo{challenges}.scenario"
+    path.write_text("\n".join(lines + ["E"]) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("challenges,accepted", [(8, True), (9, False)])
+def test_challenge_rounds_as_c(server_factory, tmp_path, monkeypatch,
+                               challenges, accepted):
+    # sasl.c answers MAX_ROUNDS (8) challenges and refuses a 9th; the
+    # +OK after the 8th is no round.
+    monkeypatch.setattr(_sasl, "make", lambda *a: Echo(b"", b""))
+    srv = server_factory("--scenario",
+                         echo_scenario(tmp_path, challenges, accepted))
+
+    async def go():
+        c = pop3.aio.Client(tls="none", timeout=10)
+        await c.connect("127.0.0.1", srv.port)
+        try:
+            await c.auth("X-ECHO", "alice", PW)
+            state = c.state
+            await c.quit()
+            return "ok", state
+        except pop3.Error as e:
+            return type(e).__name__, c.state
+        finally:
+            await c.close()
+
+    want = ("ok", pop3.State.TRANSACTION) if accepted else \
+        ("ProtocolError", pop3.State.DISCONNECTED)
+    assert run(go()) == want
+    srv.stop()
+    assert "#MISMATCH" not in srv.log_text()

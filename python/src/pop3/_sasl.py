@@ -16,7 +16,8 @@ import hmac
 import secrets
 from typing import Dict, Optional
 
-__all__ = ["Mechanism", "make", "SaslError", "SaslServerError", "NAMES"]
+__all__ = ["Mechanism", "make", "SaslError", "SaslServerError", "SaslCancel",
+           "NAMES"]
 
 
 class SaslError(Exception):
@@ -25,6 +26,11 @@ class SaslError(Exception):
 
 class SaslServerError(SaslError):
     """The server failed to prove itself (SCRAM signature)."""
+
+
+class SaslCancel(Exception):
+    """The server gave up (SCRAM's "e="): the client cancels with "*"
+    and the login is refused; the session goes on."""
 
 
 def b64decode(data: bytes) -> bytes:
@@ -147,8 +153,8 @@ class Scram(Mechanism):
         if self._stage == 2:
             attrs = _attrs(challenge)
             if b"e" in attrs:
-                raise SaslServerError("SCRAM: server error "
-                                      + attrs[b"e"].decode("ascii", "replace"))
+                raise SaslCancel("SCRAM server error: "
+                                 + attrs[b"e"].decode("ascii", "replace"))
             got = b64decode(attrs.get(b"v", b""))
             if self._server_sig is None or not hmac.compare_digest(
                     got, self._server_sig):

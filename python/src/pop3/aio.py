@@ -818,12 +818,12 @@ class Client:
                         e.error_detail = ("token refused: "
                                           + mech.server_error)
                     raise
-                rounds += 1
-                if rounds > 8:  # no mechanism here needs more
-                    raise _sasl.SaslError("too many challenges")
                 if ev == _c.POP3_CODEC_OK:
                     mech.finish()
                     return
+                rounds += 1
+                if rounds > 8:  # sasl.c's MAX_ROUNDS challenges at most
+                    raise _sasl.SaslError("too many challenges")
                 challenge = _sasl.b64decode(data.strip())
                 if not sent_first and first is not None:
                     if challenge:
@@ -835,12 +835,36 @@ class Client:
                     self._trace("send", "****")
                 await self._write(_sasl.b64encode(response) + b"\r\n",
                                   _SASL)
+        except _sasl.SaslCancel as e:
+            await self._sasl_cancel(str(e))
         except _sasl.SaslServerError as e:
-            raise self._local(_c.POP3_E_AUTH_SERVER, "auth",
-                              str(e)) from None
+            # The server did not prove itself: the session ends (as
+            # sasl.c's pop3__fail), the error quoting its last words.
+            err = self._local(_c.POP3_E_AUTH_SERVER, "auth", str(e))
+            self._fail(_c.POP3_E_AUTH_SERVER)
+            raise err from None
         except _sasl.SaslError as e:
+            self._fail(_c.POP3_E_PROTOCOL)
             raise make_error(_c.POP3_E_PROTOCOL, "auth",
                              detail=str(e)) from None
+
+    async def _sasl_cancel(self, why: str) -> None:
+        """RFC 5034 4: "*" ends an exchange the server gave up on; its
+        -ERR makes a refused login (the session goes on), a +OK is not
+        to be trusted (sasl.c's cancel)."""
+        if self._trace is not None:
+            self._trace("send", "*")
+        await self._write(b"*\r\n", _STATUS)
+        try:
+            await self._status("auth", _c.POP3_E_AUTH)
+        except Error as e:
+            if _c.pop3_status_family(e.status) in _FATAL:
+                raise
+            raise make_error(_c.POP3_E_AUTH, "auth", self._text,
+                             self._code, detail=why) from None
+        self._fail(_c.POP3_E_PROTOCOL)
+        raise make_error(_c.POP3_E_PROTOCOL, "auth",
+                         detail="+OK to a cancelled login")
 
     async def authenticate(self, user: StrOrBytes,
                            password: StrOrBytes) -> None:
