@@ -36,16 +36,39 @@ local STATUS, LISTING, BODY, SASL = core.POP3_CODEC_STATUS,
 local HIDING = {"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5"}
 local REVEALING = {"PLAIN", "LOGIN"}
 
--- An APOP timestamp as RFC 1939 and the C client accept it: a msg-id,
--- at most 255 octets, else none is kept.
-local STAMP = "<[\33-\59\61\63-\126]+@[\33-\59\61\63-\126]+>"
-
 -- RFC 2449 8.1, RFC 3206: what a response code tells the caller.
 local CODES = {["IN-USE"] = core.POP3_E_IN_USE,
                ["LOGIN-DELAY"] = core.POP3_E_LOGIN_DELAY,
                ["SYS/TEMP"] = core.POP3_E_SYS_TEMP,
                ["SYS/PERM"] = core.POP3_E_SYS_PERM,
                ["AUTH"] = core.POP3_E_AUTH}
+
+-- The APOP timestamp as the C client finds it (find_stamp, client.c):
+-- from the first "<" to the next ">", printable ASCII without "<", one
+-- "@" neither first nor last, at most 255 octets; else none.
+local function apop_stamp(greeting)
+    local stamp = greeting:match("^[^<]*(<[^>]*>)")
+    if not stamp or #stamp > 255 then return nil end
+    local inner = stamp:sub(2, -2)
+    local _, ats = inner:gsub("@", "")
+    if ats ~= 1 or inner:find("^@") or inner:find("@$") or
+       inner:find("[^\33-\59\61-\126]") then
+        return nil
+    end
+    return stamp
+end
+
+-- The status a -ERR's response code means (respcode.c): a known code,
+-- or a more specific one below it ("SYS/TEMP/DISK"); else dflt.
+local function code_status(code, dflt)
+    code = code:upper()
+    for name, st in pairs(CODES) do
+        if code == name or code:sub(1, #name + 1) == name .. "/" then
+            return st
+        end
+    end
+    return dflt
+end
 
 local function num_size(text)
     local n, size = text:match("^(%d+) (%d+)")
@@ -172,8 +195,8 @@ function Client:_status_of(op, ev, data, err_status)
     local _, code = core.pop3_codec_resp_code(self.codec)
     self.server_text, self.resp_code = data or "", code or ""
     if ev == EV_ERR then
-        local s = CODES[self.resp_code:upper()] or
-                  err_status or core.POP3_E_SERVER
+        local s = code_status(self.resp_code,
+                              err_status or core.POP3_E_SERVER)
         return nil, op .. ": " .. core.pop3_strerror(s) .. " (server: " ..
                (code ~= "" and ("[" .. code .. "] ") or "") ..
                self.server_text .. ")", s
@@ -332,8 +355,7 @@ function Client:connect(host, port)
     text, err, st = self:_status("connect")
     if not text then self:close() return nil, err, st end
     self.greeting = text
-    local stamp = text:match(STAMP)
-    self.apop_timestamp = stamp and #stamp <= 255 and stamp or nil
+    self.apop_timestamp = apop_stamp(text)
     self.state = "authorization"
     if mode == "stls" then
         local caps

@@ -127,7 +127,8 @@ def get(url, timeout=10):
 PARITY = ["retr-basic", "nx-one-byte", "nx-terminator-split",
           "login-in-use", "nx-apop-fallback", "stls-inject",
           "pipelined-retr", "pipelined-login",
-          "pipelined-login-one-write"]
+          "pipelined-login-one-write", "apop-stamp-two-ats",
+          "apop-stamp-after-bad", "resp-code-forms"]
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
          "XOAUTH2", "OAUTHBEARER"]
 

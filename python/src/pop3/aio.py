@@ -60,10 +60,37 @@ _CODES = {"IN-USE": _c.POP3_E_IN_USE, "LOGIN-DELAY": _c.POP3_E_LOGIN_DELAY,
 
 _NUM_SIZE = re.compile(rb"(\d{1,20}) (\d{1,20})(?: .*)?\Z", re.S)
 _NUM_UID = re.compile(rb"(\d{1,20}) ([\x21-\x7e]{1,70})\Z")
-_STAMP = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>")
 
 _U64 = 2**64 - 1
 _MAX_MSG = 0xFFFFFFFF
+
+
+def _code_status(code: str, default: int) -> int:
+    """The status a -ERR's response code means (respcode.c): a known
+    code, or a more specific one below it ("SYS/TEMP/DISK"); else
+    `default`."""
+    code = code.upper()
+    for name, status in _CODES.items():
+        if code == name or code.startswith(name + "/"):
+            return status
+    return default
+
+
+def _apop_stamp(greeting: str) -> Optional[str]:
+    """The APOP timestamp as the C client finds it (find_stamp in
+    client.c): from the first "<" to the next ">", printable ASCII
+    without "<", one "@" neither first nor last, at most 255 octets."""
+    start = greeting.find("<")
+    end = greeting.find(">", start + 1) if start >= 0 else -1
+    if end < 0:
+        return None
+    stamp = greeting[start:end + 1]
+    inner = stamp[1:-1]
+    if (len(stamp) > 255 or inner.count("@") != 1
+            or inner.startswith("@") or inner.endswith("@")
+            or any(not "\x21" <= ch <= "\x7e" or ch == "<" for ch in inner)):
+        return None
+    return stamp
 
 
 def _num_size(text: bytes) -> Optional[Tuple[int, int]]:
@@ -414,10 +441,8 @@ class Client:
                 code_part = f" [{self._code}]" if self._code else ""
                 self._trace("recv", f"{sign}{code_part} {self._text}".rstrip())
         if ev == _c.POP3_CODEC_ERR:
-            status = _CODES.get(self._code.upper(), err)
-            if status == _c.POP3_E_AUTH and err == _c.POP3_E_SERVER:
-                status = _c.POP3_E_SERVER
-            raise make_error(status, op, self._text, self._code)
+            raise make_error(_code_status(self._code, err), op, self._text,
+                             self._code)
         if ev == _c.POP3_CODEC_CONT and not cont:
             raise self._local(_c.POP3_E_PROTOCOL, op)
         return ev, data
@@ -484,8 +509,7 @@ class Client:
         _c.pop3_codec_expect(self._codec, _STATUS)
         _, text = await self._status("connect")
         self._greeting = _text(text)
-        m = _STAMP.search(self._greeting)
-        self._stamp = m[0] if m and len(m[0]) <= 255 else None
+        self._stamp = _apop_stamp(self._greeting)
         self._state = State.AUTHORIZATION
         if mode in (TLS.STLS, TLS.STLS_IF_OFFERED):
             try:
