@@ -30,6 +30,7 @@ import email.parser
 import email.policy
 import re
 import ssl
+import weakref
 from types import TracebackType
 from typing import (Any, AsyncIterator, Callable, Dict, Iterable, List,
                     Optional, Tuple, Type, Union)
@@ -116,13 +117,40 @@ def _text(data: Optional[bytes]) -> str:
     return (data or b"").decode("utf-8", "surrogateescape")
 
 
+class _Reading:
+    """A :class:`Body` being read, as its client holds it (the client's
+    ``_body``): weakly, so a body dropped unfinished (``break``) is
+    noticed, and its rest read and dropped before the next command, as
+    :class:`pop3.Client` does."""
+
+    def __init__(self, client: "Client", body: "Body") -> None:
+        self.client = client
+        self.body = weakref.ref(body)
+        self.op = body._op
+
+    def abandoned(self) -> bool:
+        return self.body() is None
+
+    async def drain(self) -> None:
+        c = self.client
+        while (await c._event())[0] != _c.POP3_CODEC_END:
+            pass
+        if c._body is self:
+            c._body = None
+
+    async def aclose(self) -> None:
+        await self.client._run(self.op, self.drain)
+
+
 class Body(AsyncIterator[bytes]):
     """A message being read (from :meth:`Client.retrieve` or
     :meth:`Client.top`), as an async iterator of ``bytes`` chunks:
     dot-unstuffed, CRLF line ends kept, chunks following the reads.  The
     command goes out on the first ``__anext__``.  While it is being read
     the client refuses other commands (:class:`pop3.BusyError`): iterate
-    to the end, or ``await body.aclose()`` to read and drop the rest."""
+    to the end, or ``await body.aclose()`` to read and drop the rest.  A
+    body simply dropped unfinished (``break``) is read and dropped before
+    the client's next command."""
 
     def __init__(self, client: "Client", op: str, verb: str,
                  args: Tuple[str, ...]) -> None:
@@ -132,9 +160,15 @@ class Body(AsyncIterator[bytes]):
         self._args = args
         self._started = False
         self._done = False
+        self._reading: Optional[_Reading] = None  # once the +OK came
 
     def __aiter__(self) -> "Body":
         return self
+
+    def _current(self) -> bool:
+        """Whether the client is reading this body still."""
+        return self._reading is not None and \
+            self._client._body is self._reading
 
     async def __anext__(self) -> bytes:
         if self._done:
@@ -144,7 +178,7 @@ class Body(AsyncIterator[bytes]):
             chunk = await c._run(self._op, self._step)
         except BaseException:
             self._done = True
-            if c._body is self:
+            if self._current():
                 c._body = None
             raise
         if chunk is None:
@@ -161,8 +195,9 @@ class Body(AsyncIterator[bytes]):
             self._started = True
             await c._send(self._verb, *self._args, expect=_BODY)
             await c._status(self._op)
-            c._body = self
-        elif c._body is not self:
+            self._reading = _Reading(c, self)
+            c._body = self._reading
+        elif not self._current():
             raise c._local(_c.POP3_E_STATE, self._op,
                            "the body was abandoned")
         ev, data = await c._event()
@@ -178,16 +213,8 @@ class Body(AsyncIterator[bytes]):
         if self._done:
             return
         self._done = True
-        c = self._client
-        if not self._started or c._body is not self:
-            return
-        await c._run(self._op, self._drain)
-
-    async def _drain(self) -> None:
-        c = self._client
-        while (await c._event())[0] != _c.POP3_CODEC_END:
-            pass
-        c._body = None
+        if self._reading is not None and self._current():
+            await self._reading.aclose()
 
     async def read(self) -> bytes:
         """The whole body at once."""
@@ -269,8 +296,8 @@ class Client:
         self._rest = memoryview(b"")
         self._state = State.DISCONNECTED
         self._failed: Optional[int] = None
-        # What is being read: a Body, or a batch's Pipeline.
-        self._body: Optional[Union[Body, Pipeline]] = None
+        # What is being read: a Body (its _Reading), or a batch's Pipeline.
+        self._body: Optional[Union[_Reading, Pipeline]] = None
         self._greeting = ""
         self._stamp: Optional[str] = None
         self._text = ""
@@ -318,8 +345,8 @@ class Client:
             try:
                 async with asyncio.timeout(self._timeout):
                     body = self._body
-                    if isinstance(body, Pipeline) and body.abandoned():
-                        await body.drain()  # a batch left by `break`
+                    if body is not None and body.abandoned():
+                        await body.drain()  # a body or batch left by `break`
                     return await fn(*args)
             except Error as e:
                 if _c.pop3_status_family(e.status) in _FATAL:
@@ -476,7 +503,8 @@ class Client:
                              detail=f"port {port} out of range")
         if self._state is not State.DISCONNECTED:
             raise self._local(_c.POP3_E_STATE, "connect")
-        self._failed = None  # a failed session was dropped: start anew
+        # Start anew: from a failed session, or from what a QUIT kept.
+        self._reset()
         return await self._run("connect", self._connect, host, port)
 
     async def _connect(self, host: str, port: Optional[int]) -> str:
@@ -571,11 +599,17 @@ class Client:
         await asyncio.sleep(0)  # let the transport finish closing
 
     async def quit(self) -> None:
-        """QUIT: end the session; after login, commit the deletions."""
+        """QUIT: end the session; after login, commit the deletions.
+        Refused before anything goes out (state, a body being read), the
+        session goes on as it was."""
+        quitting = False
+
         async def go() -> None:
+            nonlocal quitting
             self._need("quit", State.AUTHORIZATION, State.TRANSACTION)
             if self._body is not None:
                 raise self._local(_c.POP3_E_BUSY, "quit")
+            quitting = True
             after = State.UPDATE if self._state is State.TRANSACTION \
                 else State.DISCONNECTED
             self._state = after
@@ -587,9 +621,14 @@ class Client:
         try:
             await self._run("quit", go)
         finally:
-            if self._failed is None:
-                state = self._state
+            if quitting and self._failed is None:
+                # As the C client: the connection goes; what the session
+                # said (QUIT's reply too) stays readable.
+                kept = (self._state, self._text, self._code, self._greeting,
+                        self._stamp, self._auth_used, self._utf8)
                 await self.close()
+                (state, self._text, self._code, self._greeting, self._stamp,
+                 self._auth_used, self._utf8) = kept
                 self._state = state if state is State.UPDATE else \
                     State.DISCONNECTED
 
