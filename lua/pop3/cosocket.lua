@@ -786,24 +786,23 @@ function Client:reset()
 end
 
 --- QUIT: commits deletions after login; the connection is closed.
+-- Refused before anything goes out (the state), nothing changes.
 function Client:quit()
+    local ok, err, st = self:_begin("quit", "authorization", "transaction")
+    if not ok then return nil, err, st end
     -- After login the session enters UPDATE (RFC 1939 6), as the
     -- blocking client reports it.
     local after = self.state == "transaction" and "update" or "disconnected"
-    local ok, err, st
     if self.quit_sent then -- with the last command of a batch
-        ok, err, st = self:_begin("quit", "transaction")
-        if ok then
-            st = core.pop3_codec_expect(self.codec, STATUS)
-            if st ~= OK then
-                ok, err, st = self:_err("quit", st)
-            else
-                ok, err, st = self:_status("quit")
-            end
+        st = core.pop3_codec_expect(self.codec, STATUS)
+        if st ~= OK then
+            ok, err, st = self:_err("quit", st)
+        else
+            ok, err, st = self:_status("quit")
         end
     else
-        ok, err, st = self:_simple("quit", {"authorization", "transaction"},
-                                   "QUIT")
+        ok, err, st = self:_send("quit", STATUS, "QUIT")
+        if ok then ok, err, st = self:_status("quit") end
     end
     if not self.failed then
         self:close()
