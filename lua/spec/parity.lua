@@ -65,10 +65,14 @@ local function quotes_reply(st)
   return f == core.POP3_FAMILY_SERVER or f == core.POP3_FAMILY_AUTH
 end
 
+-- st: the C status; or, for an error raised rather than returned, its
+-- message (recorded as it is, so a difference shows instead of a crash).
 local function err_entry(verb, st, text, code)
-  st = math.floor(tonumber(st))
-  if not quotes_reply(st) then text, code = "", "" end
-  return { verb, "error", st, text or "", code or "" }
+  local n = tonumber(st)
+  if not n then return { verb, "raised", tostring(st) } end
+  n = math.floor(n)
+  if not quotes_reply(n) then text, code = "", "" end
+  return { verb, "error", n, text or "", code or "" }
 end
 
 local function opts_of(o, host, port)
@@ -115,7 +119,7 @@ local function blocking_call(pop3, c, words)
     local it, _, code = c:retrieve_many(list, opts)
     if not it then return nil, code end
     local ok, v = pcall(batch_record, it, function()
-      return c:server_text() end, function(cd) return pop3.codes[cd] end)
+      return c:server_text() end, function(cd) return pop3.codes[cd] or cd end)
     if not ok then
       local _, code2 = c:last_error()
       return nil, code2 or tostring(v)
@@ -158,14 +162,15 @@ function P.run_blocking(pop3, section, host, port)
   local ok, _, code = c:connect(host, port)
   if not ok then
     local text, rc = c:server_text()
-    out[1] = err_entry("connect", pop3.codes[code], text, rc)
+    out[1] = err_entry("connect", pop3.codes[code] or code, text, rc)
   else
     out[1] = { "connect", c:greeting(), c:apop_timestamp() or "nil" }
     for _, words in ipairs(section.calls) do
       local v, err_code = blocking_call(pop3, c, words)
       if v == nil then
         local text, rc = c:server_text()
-        out[#out + 1] = err_entry(words[1], pop3.codes[err_code], text, rc)
+        out[#out + 1] = err_entry(words[1],
+                                  pop3.codes[err_code] or err_code, text, rc)
       else
         out[#out + 1] = { words[1], "ok", v }
       end
