@@ -119,19 +119,15 @@ static pop3_status b64_line(pop3_codec_sasl *x, const pop3_secbuf *raw,
     return POP3_OK;
 }
 
-pop3_status pop3_codec_sasl_start(pop3_codec_sasl *x, int initial_response,
-                                  const char **data_out, size_t *len_out)
+/* The AUTH line of a fresh exchange; start() latches its failure. */
+static pop3_status start_line(pop3_codec_sasl *x, int initial_response,
+                              const char **data_out, size_t *len_out)
 {
-    const pop3_sasl_mech *m;
+    const pop3_sasl_mech *m = x->s.mech;
     size_t name, b64;
     pop3_status st;
     char *p;
 
-    if (x == NULL || data_out == NULL || len_out == NULL)
-        return POP3_E_ARG;
-    *data_out = NULL;
-    *len_out = 0;
-    m = x->s.mech;
     /* A fresh exchange (a retry starts over). */
     pop3_sasl_clear(&x->s);
     pop3_sasl_init(&x->s, m, x->user, x->secret);
@@ -175,6 +171,26 @@ pop3_status pop3_codec_sasl_start(pop3_codec_sasl *x, int initial_response,
     *data_out = p;
     *len_out = x->line.len;
     return POP3_OK;
+}
+
+pop3_status pop3_codec_sasl_start(pop3_codec_sasl *x, int initial_response,
+                                  const char **data_out, size_t *len_out)
+{
+    pop3_status st;
+
+    if (x == NULL || data_out == NULL || len_out == NULL)
+        return POP3_E_ARG;
+    *data_out = NULL;
+    *len_out = 0;
+    /* A start that fails leaves nothing to send: step() and finish() must
+     * not carry on an exchange whose AUTH line never went out. */
+    st = start_line(x, initial_response, data_out, len_out);
+    if (st != POP3_OK) {
+        x->failed = st;
+        *data_out = NULL;
+        *len_out = 0;
+    }
+    return st;
 }
 
 static pop3_status step(pop3_codec_sasl *x, const char *challenge,

@@ -2,8 +2,8 @@
  * pop3_codec_sasl, the SASL mechanisms for event-loop clients, without a
  * server: the AUTH line with and without an initial response, a SCRAM
  * exchange driven from here up to the server's last message, the cancel
- * line after a server error, failures that stick until start,
- * and the retry rule for the token mechanisms.
+ * line after a server error, failures that stick until start (a
+ * failed start too), and the retry rule for the token mechanisms.
  */
 #include <pop3/pop3.h>
 
@@ -149,6 +149,24 @@ static void test_scram_ok_without_proof(void)
     pop3_codec_sasl_free(s);
 }
 
+/* A start that fails (a token with a framing octet) sends nothing, and
+ * step and finish report that failure rather than carry on. */
+static void test_failed_start_sticks(void)
+{
+    pop3_codec_sasl *s = made("XOAUTH2", "to\001ken");
+    const char *line = "x";
+    size_t n = 1;
+
+    CU_ASSERT(pop3_codec_sasl_start(s, 1, &line, &n) == POP3_E_ARG);
+    CU_ASSERT(line == NULL && n == 0);
+    CU_ASSERT(pop3_codec_sasl_step(s, "", 0, &line, &n) == POP3_E_ARG);
+    CU_ASSERT(line == NULL && n == 0);
+    CU_ASSERT(pop3_codec_sasl_finish(s) == POP3_E_ARG);
+    /* A retry starts over, and fails the same way. */
+    CU_ASSERT(pop3_codec_sasl_start(s, 0, &line, &n) == POP3_E_ARG);
+    pop3_codec_sasl_free(s);
+}
+
 static void test_token_retry_rule(void)
 {
     pop3_codec_sasl *s = made("XOAUTH2", "tok");
@@ -191,6 +209,7 @@ int main(void)
         {"bad base64: drop, sticks", test_bad_base64_drops_and_sticks},
         {"SCRAM +OK without the server's proof", test_scram_ok_without_proof},
         {"XOAUTH2 retry in two steps, once", test_token_retry_rule},
+        {"a failed start sticks", test_failed_start_sticks},
         {"arguments", test_arguments},
         {NULL, NULL}};
     return test_run_suite("sasl_codec", tests);

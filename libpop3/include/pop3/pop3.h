@@ -191,6 +191,10 @@ typedef struct pop3_options {
  * that passes the size of the struct the caller was compiled with, so a
  * program built against an older, smaller pop3_options is never written
  * past its end by a newer library (its version field says which it is).
+ * Programs built against the version 1 header, before this macro, call
+ * the function pop3_options_init, which fills a version 2 struct: it
+ * writes past the end of a version 1 pop3_options, so such programs must
+ * be rebuilt against this header.
  */
 #define pop3_options_init(opts) \
     pop3_options_init_size((opts), sizeof *(opts))
