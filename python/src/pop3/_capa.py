@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
+from collections.abc import Mapping
+
+# typing is for the type checker alone: importing it costs a short-lived
+# script more than the rest of the package (see docs/performance.md).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+    from typing import Mapping as _Mapping
+    _Base = _Mapping[str, List[str]]
+else:
+    _Base = Mapping
 
 __all__ = ["Capabilities"]
 
 
-class Capabilities(Mapping[str, List[str]]):
+class Capabilities(_Base):
     """The server's capabilities: a read-only mapping of each capability's
     name to its arguments, in the order the server listed them.
 

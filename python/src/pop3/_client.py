@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import collections
 import enum
 import threading
 import weakref
-from types import TracebackType
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator,
-                    List, NamedTuple, Optional, Tuple, Type, Union, overload)
+from collections.abc import Iterable, Iterator
 
 from . import _pop3 as _c
 from . import _pop3_c as _raw  # the same functions without SWIG's proxies
 
-if TYPE_CHECKING:  # the email package is imported by read_message alone
+# typing is for the type checker alone: importing it costs a short-lived
+# script more than the rest of the package (see docs/performance.md).  The
+# public aliases below are built on first use (__getattr__).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # and the email package is imported by read_message alone
     import email.message
+    from types import TracebackType
+    from typing import (Any, Callable, Dict, List, NamedTuple, Optional,
+                        Tuple, Type, Union, overload)
 from ._capa import Capabilities
 from ._errors import (ArgumentError, Error, ServerError, StateError,
                       make_error)
@@ -21,8 +27,21 @@ from ._errors import (ArgumentError, Error, ServerError, StateError,
 __all__ = ["Client", "TLS", "Auth", "State", "Stat", "Body", "Batch",
            "StrOrBytes"]
 
-StrOrBytes = Union[str, bytes]
-TraceHook = Callable[[str, str], Any]
+if TYPE_CHECKING:
+    StrOrBytes = Union[str, bytes]
+    TraceHook = Callable[[str, str], Any]
+
+
+def __getattr__(name: str) -> object:
+    # The type aliases, for code that imports them at run time.
+    if name in ("StrOrBytes", "TraceHook", "AuthMethods"):
+        from typing import Any, Callable, Iterable, Union
+        return {"StrOrBytes": Union[str, bytes],
+                "TraceHook": Callable[[str, str], Any],
+                "AuthMethods": Union[Auth, str,
+                                     Iterable[Union[Auth, str]]]}[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _MAX_MSG = 0xFFFFFFFF  # message numbers are C unsigned ints
 
@@ -80,14 +99,17 @@ class State(enum.IntEnum):
     UPDATE = _c.POP3_STATE_UPDATE
 
 
-class Stat(NamedTuple):
-    """The reply to STAT: how many messages the maildrop holds and their
-    total size, deleted messages not counted."""
-
-    count: int
-    """Number of messages in the maildrop (not counting deleted ones)."""
-    size: int
-    """Their total size in octets."""
+if TYPE_CHECKING:
+    class Stat(NamedTuple):
+        count: int
+        size: int
+else:
+    Stat = collections.namedtuple("Stat", "count size")
+    Stat.__doc__ = """The reply to STAT: how many messages the maildrop
+    holds and their total size, deleted messages not counted."""
+    Stat.count.__doc__ = """Number of messages in the maildrop (not
+    counting deleted ones)."""
+    Stat.size.__doc__ = """Their total size in octets."""
 
 
 def _tls_mode(tls: Union[TLS, str]) -> TLS:
@@ -106,7 +128,8 @@ def _tls_mode(tls: Union[TLS, str]) -> TLS:
                     f"{type(tls).__name__}")
 
 
-AuthMethods = Union[Auth, str, Iterable[Union[Auth, str]]]
+if TYPE_CHECKING:
+    AuthMethods = Union[Auth, str, Iterable[Union[Auth, str]]]
 
 
 def _auth_methods(value: AuthMethods) -> int:
@@ -183,7 +206,14 @@ def _seconds_to_ms(name: str, seconds: Optional[float]) -> Optional[int]:
     return max(1, int(seconds * 1000))
 
 
-class Body(Iterator[bytes]):
+if TYPE_CHECKING:
+    _BodyBase = Iterator[bytes]
+    _BatchBase = Iterator[Tuple[int, "Body"]]
+else:
+    _BodyBase = _BatchBase = Iterator
+
+
+class Body(_BodyBase):
     """The body of a message being read (from :meth:`Client.retrieve`,
     :meth:`Client.top`, or one message of :meth:`Client.retrieve_many`):
     an iterator of ``bytes`` chunks.
@@ -303,7 +333,7 @@ class Body(Iterator[bytes]):
         # (a Client context manager then closes without QUIT).
 
 
-class Batch(Iterator[Tuple[int, Body]]):
+class Batch(_BatchBase):
     """Many messages retrieved at once (from :meth:`Client.retrieve_many`
     or :meth:`Client.top_many`): an iterator of ``(msg, body)`` pairs, one
     per message asked for, in that order; each `body` a :class:`Body`.
@@ -830,10 +860,11 @@ class Client:
         count, size = self._call("stat", _c.pop3_stat)
         return Stat(count, size)
 
-    @overload
-    def list(self) -> Dict[int, int]: ...
-    @overload
-    def list(self, n: int) -> int: ...
+    if TYPE_CHECKING:
+        @overload
+        def list(self) -> Dict[int, int]: ...
+        @overload
+        def list(self, n: int) -> int: ...
 
     def list(self, n: Optional[int] = None) -> Union[int, Dict[int, int]]:
         """LIST: ``{number: size}`` of every message not deleted, or with
@@ -843,10 +874,11 @@ class Client:
             return size
         return self._listing("list", _c.pop3_list_begin, _c.pop3_list_next)
 
-    @overload
-    def uidl(self) -> Dict[int, str]: ...
-    @overload
-    def uidl(self, n: int) -> str: ...
+    if TYPE_CHECKING:
+        @overload
+        def uidl(self) -> Dict[int, str]: ...
+        @overload
+        def uidl(self, n: int) -> str: ...
 
     def uidl(self, n: Optional[int] = None) -> Union[str, Dict[int, str]]:
         """UIDL: ``{number: unique id}`` of every message not deleted, or

@@ -9,7 +9,10 @@ reply as ``.server_text`` and ``.resp_code``.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, List, Optional, Type
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only; typing is slow to import
+    from typing import Any, Dict, List, Optional, Type
 
 from . import _pop3 as _c
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
-from urllib.parse import unquote, urlsplit
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only; typing is slow to import
+    from typing import Any, Optional
 
 from . import _pop3 as _c
 from ._client import TLS, Client
@@ -36,6 +37,10 @@ def connect(url: str, **options: Any) -> Client:
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be a str, not {type(url).__name__}")
+    # Here, not at the top: urllib.parse is slow to import and only
+    # connect() needs it.
+    from urllib.parse import unquote, urlsplit
+
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("pop3", "pop3s"):
