@@ -161,7 +161,9 @@ def markdown(results):
         "is its user + system time and peak RSS its maximum resident set "
         "(wait4).  Every run was checked to receive every octet of the "
         "maildrop (STAT); a run that did not is reported as failed.",
-        ] + (["- Note: " + results["note"]] if results.get("note") else []) + [
+        ] + (["- Python runners: " + results["python"] + "."]
+             if results.get("python") else []) + (
+            ["- Note: " + results["note"]] if results.get("note") else []) + [
         "- Versions: " + "; ".join("%s: %s" % (t["label"], t["version"])
                                     for t in tools if t["version"]) + ".",
         ""]

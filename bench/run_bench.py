@@ -248,7 +248,8 @@ def main(argv=None):
     def log(msg):
         print(msg, flush=True)
 
-    ctx = {"build": build, "work": work, "python": sys.executable,
+    python, python_how = setup_deps.python_venv(bench_dir, log)
+    ctx = {"build": build, "work": work, "python": python,
            "python_site": setup_deps.python_site(bench_dir, log)}
     tools = toolmod.all_tools(ctx)
     if args.only:
@@ -271,7 +272,7 @@ def main(argv=None):
     results = {"started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                "scale": args.scale, "reps": args.reps,
                "delay_reps": args.delay_reps, "machine": machine(),
-               "note": args.note,
+               "note": args.note, "python": python_how,
                "tools": [{"key": t.key, "label": t.label,
                           "libpop3": t.libpop3, "limit": t.limit,
                           "version": t.version(),
