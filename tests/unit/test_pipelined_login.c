@@ -39,7 +39,27 @@ static void start_scenario(const char *text)
     CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
 }
 
-static pop3_client *connected_with(int pipeline_login)
+/* The lines the client traced, in order: ">" sent, "<" received. */
+typedef struct trace_log {
+    char text[2048];
+    size_t len;
+} trace_log;
+
+static void on_trace(void *ctx, pop3_trace_dir dir, const char *line,
+                     size_t len)
+{
+    trace_log *t = ctx;
+
+    if (t->len + len + 3 < sizeof t->text) {
+        t->text[t->len++] = dir == POP3_TRACE_SEND ? '>' : '<';
+        memcpy(t->text + t->len, line, len);
+        t->len += len;
+        t->text[t->len++] = '\n';
+        t->text[t->len] = '\0';
+    }
+}
+
+static pop3_client *connected_traced(int pipeline_login, trace_log *t)
 {
     pop3_options o;
     pop3_client *c = NULL;
@@ -48,9 +68,18 @@ static pop3_client *connected_with(int pipeline_login)
     o.pipeline_login = pipeline_login;
     o.tls = POP3_TLS_NONE;
     o.io_timeout_ms = 3000; /* a client that waits times out */
+    if (t != NULL) {
+        o.trace = on_trace;
+        o.trace_ctx = t;
+    }
     CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
     CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
     return c;
+}
+
+static pop3_client *connected_with(int pipeline_login)
+{
+    return connected_traced(pipeline_login, NULL);
 }
 
 static pop3_client *connected(void)
@@ -150,10 +179,12 @@ static void test_one_round_trip_login_and_quit(void)
 
 /* The default: USER and PASS in one write, then CAPA and STAT in one
  * write, only after PASS was accepted (the server answers each pair only
- * once both lines are in). */
+ * once both lines are in; the trace shows CAPA and STAT sent after
+ * PASS's reply came, which a client writing all four at once fails). */
 static void test_two_round_trips_by_default(void)
 {
     uint64_t n = 0, size = 0;
+    trace_log t = {{0}, 0};
     pop3_client *c;
 
     start_scenario(GREETING_AND_CAPA
@@ -168,14 +199,38 @@ static void test_two_round_trips_by_default(void)
                    "C QUIT\n"
                    "S +OK bye\\r\\n\n"
                    "E\n");
-    c = connected();
+    c = connected_traced(0, &t);
     CU_ASSERT(pop3_capa(c) == POP3_OK);
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(pop3_has_capa(c, "TOP"));
     CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK && n == 2 && size == 20);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
     pop3_client_free(c);
+    CU_ASSERT(strstr(t.text, ">USER alice\n>PASS ****\n<+OK\n"
+                             "<+OK logged in\n>CAPA\n>STAT\n") != NULL);
     CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* The same on the wire: a server that never answers USER and PASS sees
+ * nothing after them (the lines that arrived unread are logged when it
+ * closes), and the login fails as the connection does. */
+static void test_nothing_more_before_pass_is_answered(void)
+{
+    pop3_client *c;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "C*\n"
+                   "D 0.3\n"
+                   "X\n");
+    c = connected();
+    CU_ASSERT(pop3_capa(c) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_E_EOF);
+    pop3_client_free(c);
+    CU_ASSERT(test_server_sent(&srv, "PASS secret"));
+    CU_ASSERT(count_in_log("CAPA") == 1); /* the one before login */
+    CU_ASSERT(count_in_log("STAT") == 0);
     test_server_stop(&srv);
 }
 
@@ -405,6 +460,8 @@ int main(void)
         {"login, STAT and QUIT pipelined", test_one_round_trip_login_and_quit},
         {"by default USER+PASS, then CAPA+STAT",
          test_two_round_trips_by_default},
+        {"by default nothing more until PASS is answered",
+         test_nothing_more_before_pass_is_answered},
         {"by default nothing after a refused PASS", test_refused_sends_no_more},
         {"USER refused in a pipelined login", test_user_refused},
         {"PASS refused, then the server hangs up",
