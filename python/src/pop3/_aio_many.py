@@ -93,9 +93,9 @@ class Window:
 
 class Pipeline:
     """A running batch as its client holds it (the client's ``_body``):
-    it outlives a :class:`Batch` dropped by its owner (``break``), so the
-    client can read and drop the replies still due before its next
-    command."""
+    it outlives a :class:`Batch` dropped by its owner (``break``) or let
+    go (an exception out of ``async with``, a failed step), so the client
+    can read and drop the replies still due before its next command."""
 
     def __init__(self, client: "Client", batch: "Batch", window: Window,
                  op: str) -> None:
@@ -105,9 +105,15 @@ class Pipeline:
         self.op = op
         self.current: Optional[BatchBody] = None
         self.body_open = False  # a body after +OK, not read to its end
+        self.detached = False  # let go while still referenced
 
     def abandoned(self) -> bool:
-        return self.batch() is None
+        return self.detached or self.batch() is None
+
+    def detach(self) -> None:
+        """Leave the rest to the client's next command (it drains)."""
+        self.detached = True
+        self.current = None
 
     async def skip_body(self) -> None:
         self.current = None
@@ -141,7 +147,9 @@ class BatchBody(AsyncIterator[bytes]):
     """One message of a :class:`Batch`: an async iterator of ``bytes``
     chunks, as :class:`pop3.aio.Body`.  When the server answered ``-ERR``
     for this message, :attr:`error` holds it and iterating raises it
-    (every time); the batch goes on.  Read it before the batch moves on:
+    (every time); the batch goes on.  That is a :class:`pop3.ServerError`,
+    or a :class:`pop3.AuthenticationError` for ``-ERR [AUTH]`` (RFC 3206),
+    as from :class:`pop3.Client`.  Read it before the batch moves on:
     the next step drops what is left of it."""
 
     msg: int
@@ -152,12 +160,15 @@ class BatchBody(AsyncIterator[bytes]):
         self._pipe = pipe
         self._op = op
         self.msg = msg
-        self._error = error
+        # Without the traceback of where it was read: its frames hold the
+        # Batch, which must be free to go when its owner lets it go.
+        self._error = None if error is None else error.with_traceback(None)
         self._done = error is not None
 
     @property
     def error(self) -> Optional[Error]:
-        """The server's ``-ERR`` for this message, or ``None``."""
+        """The server's ``-ERR`` for this message, or ``None``.  It holds
+        no traceback until raised (none that keeps the batch alive)."""
         return self._error
 
     def __aiter__(self) -> "BatchBody":
@@ -165,7 +176,7 @@ class BatchBody(AsyncIterator[bytes]):
 
     async def __anext__(self) -> bytes:
         if self._error is not None:
-            raise self._error
+            raise self._error.with_traceback(None)  # no frames pile up
         if self._done:
             raise StopAsyncIteration
         c = self._pipe.client
@@ -223,11 +234,14 @@ class Batch(AsyncIterator[Tuple[int, BatchBody]]):
                 continue                    # -ERR for this message only
 
     The commands go out on the first step.  A ``-ERR`` for one message
-    is its body's; a failure of the connection ends the batch and the
-    session.  While the batch runs other commands raise
-    :class:`pop3.BusyError`; ``await batch.aclose()`` (or ``async with``)
-    ends it early, and a batch dropped unfinished (``break``) is drained
-    before the client's next command."""
+    (whatever its response code) is its body's; a failure of the
+    connection ends the batch and the session.  While the batch runs
+    other commands raise :class:`pop3.BusyError`; ``await
+    batch.aclose()`` (or leaving ``async with``) ends it early.  A batch
+    dropped unfinished (``break``) or left by an exception out of
+    ``async with`` is drained by the client's next command, within that
+    command's timeout.  With ``then_quit`` see
+    :meth:`pop3.aio.Client.retrieve_many`."""
 
     def __init__(self, client: "Client", op: str, verb: str,
                  msgs: List[int], lines: Optional[str],
@@ -251,6 +265,7 @@ class Batch(AsyncIterator[Tuple[int, BatchBody]]):
             item = await self._client._run(self._op, self._step)
         except BaseException:
             self._done = True
+            self._detach()  # if the session goes on, the next command drains
             raise
         if item is None:
             self._done = True
@@ -282,19 +297,24 @@ class Batch(AsyncIterator[Tuple[int, BatchBody]]):
         try:
             await c._status(f"{self._op} {msg}")
         except Error as e:
-            if _c.pop3_status_family(e.status) != _c.POP3_FAMILY_SERVER:
+            if _fatal(e):
                 raise
+            # This message's -ERR, whatever its code ([AUTH] too): the
+            # batch goes on, as pop3_many_next.
             return msg, BatchBody(pipe, self._op, msg, error=e)
         body = BatchBody(pipe, self._op, msg)
         pipe.current = body
         pipe.body_open = True
         return msg, body
 
+    def _detach(self) -> None:
+        pipe = self._pipe
+        if pipe is not None and self._client._body is pipe:
+            pipe.detach()
+
     async def aclose(self) -> None:
         """End the batch early: the replies already asked for are read
         and dropped, so the client can go on."""
-        if self._done:
-            return
         self._done = True
         pipe = self._pipe
         if pipe is not None and self._client._body is pipe:
@@ -308,6 +328,11 @@ class Batch(AsyncIterator[Tuple[int, BatchBody]]):
                         tb: Optional[TracebackType]) -> None:
         if exc_type is None:
             await self.aclose()
+        else:
+            # No I/O on the way out of an exception (it may be a
+            # cancellation): the client's next command drains the rest.
+            self._done = True
+            self._detach()
 
 
 async def delete_many(c: "Client", nums: List[int]) -> None:

@@ -402,10 +402,12 @@ class Batch(_BatchBase):
             if st == _c.POP3_DONE:
                 self._end()
                 raise StopIteration
-            if (_c.pop3_status_family(st) == _c.POP3_FAMILY_SERVER
+            if (_c.pop3_status_family(st) in (_c.POP3_FAMILY_SERVER,
+                                                  _c.POP3_FAMILY_AUTH)
                     and _c.pop3_get_state(handle)
                     == _c.POP3_STATE_TRANSACTION and msg):
-                # -ERR for this message alone; the batch goes on.
+                # -ERR for this message alone ([AUTH] too, RFC 3206),
+                # the batch goes on, as pop3_many_next says.
                 return msg, Body(client, self._op, msg, batch=self,
                                  error=client._error(st, f"{self._op} {msg}"))
             self._end()

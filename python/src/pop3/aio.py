@@ -1017,6 +1017,8 @@ class Client:
         async def go() -> None:
             self._need("capabilities", State.AUTHORIZATION,
                        State.TRANSACTION)
+            if self._body is not None:
+                raise self._local(_c.POP3_E_BUSY, "capabilities")
             await self._read_capa("capabilities")
         await self._run("capabilities", go)
         return Capabilities(self._capa or [])
