@@ -106,11 +106,17 @@ local function fail(c, st)
   return nil, msg, code_of[st] or tostring(st)
 end
 
--- A body or listing left unfinished (a `break` out of a for loop) is
+-- A body or batch left unfinished (a `break` out of a for loop) is
 -- read to its end before the next command, so the session stays usable.
+-- Its iterators are marked: called again, they say another command ended
+-- them rather than end as if nothing had been missed.
+local ENDED = "ended by another command"
+
 local function settle(c)
-  if c.reading then
+  local token = c.reading
+  if token then
     c.reading = nil
+    token.stale = true
     local st = core.pop3_discard(c.ud)
     if st ~= OK then return st end
   end
@@ -452,7 +458,12 @@ local function body_iterator(c, what)
   local token = {}
   c.reading = token
   return function()
-    if c.reading ~= token then return nil end   -- ended, or abandoned
+    if c.reading ~= token then                  -- ended, or cut short
+      if token.stale then
+        error(("pop3: %s: body %s"):format(what, ENDED), 2)
+      end
+      return nil
+    end
     local st, chunk = core.pop3_body_next(c.ud)
     if st == OK then return chunk end
     c.reading = nil
@@ -528,12 +539,19 @@ end
 -- The iterator of a pipelined batch: each step moves to the next
 -- message and yields n, chunks (an iterator as c:retrieve gives), or
 -- n, nil, message, code for a message the server refused.  A connection
--- failure raises, as inside c:retrieve's loop.
+-- failure raises, as inside c:retrieve's loop; so does a call after
+-- another command ended the batch with messages not handed out yet, or
+-- (for its chunks) in the middle of a body.
 local function batch_iterator(c, list, what)
   local token, k = {}, 0
   c.reading = token
   return function()
-    if c.reading ~= token then return nil end
+    if c.reading ~= token then
+      if token.stale and k < #list then
+        error(("pop3: %s: batch %s"):format(what, ENDED), 2)
+      end
+      return nil
+    end
     local st = core.pop3_many_next(c.ud)
     k = k + 1
     if st == DONE then c.reading = nil; return nil end
@@ -542,7 +560,12 @@ local function batch_iterator(c, list, what)
       local cur = {}
       token.cur = cur
       return n, function()
-        if c.reading ~= token or token.cur ~= cur then return nil end
+        if c.reading ~= token or token.cur ~= cur then
+          if token.stale and token.cur == cur then
+            error(("pop3: %s %d: batch %s"):format(what, n, ENDED), 2)
+          end
+          return nil
+        end
         local bst, chunk = core.pop3_body_next(c.ud)
         if bst == OK then return chunk end
         token.cur = nil
@@ -567,13 +590,14 @@ local function many(c, fname, list, opts, begin, ...)
     argerror(fname, fname == "top_many" and 3 or 2,
              "options must be a table")
   end
+  -- An empty batch sends nothing, so it leaves a running one alone.
+  if #list == 0 then return function() return nil end end
   local st = settle(c)
-  if st == OK and #list > 0 then st = begin(c.ud, list, ...) end
-  if st == OK and #list > 0 and opts and opts.then_quit then
+  if st == OK then st = begin(c.ud, list, ...) end
+  if st == OK and opts and opts.then_quit then
     st = core.pop3_many_then_quit(c.ud)
   end
   if st ~= OK then return fail(c, st) end
-  if #list == 0 then return function() return nil end end
   return batch_iterator(c, list, fname)
 end
 

@@ -238,12 +238,22 @@ function Client:_skip(b, op)
     return true
 end
 
--- Drop the unfinished body or batch, if any (self.body).
+-- What a stale iterator reports (the blocking client's words).
+local ENDED = "ended by another command"
+
+-- Drop the unfinished body or batch, if any (self.body).  Marked first,
+-- so that its iterators, called again, say so rather than end as if
+-- nothing had been missed: the body then being read, and for a batch
+-- how many messages it had not handed out.
 function Client:_settle(op)
     local b = self.body
     if not b then return true end
     self.body = nil
-    if b.list then return self:_drain(b, op) end
+    b.stale = true
+    if b.list then
+        b.stale_cur, b.stale_left = b.cur, #b.list - b.answered
+        return self:_drain(b, op)
+    end
     return self:_skip(b, op)
 end
 
@@ -745,7 +755,11 @@ function Client:_body(op, verb, a1, a2)
     local b = {open = true}
     self.body = b
     return function()
-        if self.body ~= b then return nil end
+        if self.body ~= b then
+            if not b.stale then return nil end
+            return nil, op .. ": " .. core.pop3_strerror(core.POP3_E_STATE)
+                   .. " (body " .. ENDED .. ")", core.POP3_E_STATE
+        end
         local ev, data, st2 = self:_event(op)
         if ev == EV_CHUNK then return data end
         self.body = nil
@@ -930,10 +944,17 @@ local function raise(err)
 end
 
 -- The iterator of a batch: n, chunks (an iterator of the body) for each
--- message, or n, nil, err, status when the server refused it.
+-- message, or n, nil, err, status when the server refused it.  Another
+-- command that cut it short (messages left, or a body half read) is
+-- raised by the next call, as in the blocking client.
 function Client:_batch_iterator(p, op)
     return function()
-        if self.body ~= p then return nil end
+        if self.body ~= p then
+            if p.stale and p.stale_left > 0 then
+                raise(op .. ": batch " .. ENDED)
+            end
+            return nil
+        end
         local ok, err, st = self:_skip(p, op)
         if not ok then raise(err) end
         if p.answered == #p.list then
@@ -954,7 +975,12 @@ function Client:_batch_iterator(p, op)
         local token = {}
         p.open, p.cur = true, token
         return n, function()
-            if self.body ~= p or p.cur ~= token then return nil end
+            if self.body ~= p or p.cur ~= token then
+                if p.stale and p.stale_cur == token then
+                    raise(what .. ": batch " .. ENDED)
+                end
+                return nil
+            end
             local ev, data, st2 = self:_event(what)
             if ev == EV_CHUNK then return data end
             p.cur = nil
