@@ -88,7 +88,7 @@ function Client:_err(op, st, detail)
     if detail and detail ~= "" then msg = msg .. " (" .. detail .. ")" end
     if fatal(st) then
         self.failed = st
-        self:close()
+        self:_hang_up()
     end
     return nil, msg, st
 end
@@ -113,7 +113,7 @@ function M.new(opts)
     self.allow_cleartext = opts.allow_cleartext == true
     self.pipeline_login = opts.pipeline_login == true
     self.want_utf8 = opts.utf8 == true
-    self.state = "disconnected"
+    self:_forget()
     return self
 end
 
@@ -125,7 +125,10 @@ function M.connect(opts)
     return c
 end
 
-function Client:close()
+-- Drop the connection.  What the session said (the last reply, the
+-- greeting, the login method, a sticky failure) stays readable, as the
+-- C client keeps it after QUIT or a failure.
+function Client:_hang_up()
     if self.sock then
         self.sock:close()
         self.sock = nil
@@ -133,6 +136,23 @@ function Client:close()
     self.codec = nil -- freed by its __gc
     self.state = "disconnected"
     self.body, self.quit_sent, self.stat_cache = nil, nil, nil
+end
+
+-- What a client without a session shows (the C client's after
+-- pop3_close: empty texts, no timestamp, no login method).
+function Client:_forget()
+    self.state = "disconnected"
+    self.server_text, self.resp_code, self.greeting = "", "", ""
+    self.apop_timestamp, self.auth_used, self.failed = nil, nil, nil
+    self.caps, self.caps_listed = nil, false
+    self.is_tls, self.is_utf8 = false, false
+end
+
+--- Drop the connection without QUIT (nothing is deleted) and forget the
+-- session, as the blocking client's close(); connect() may follow.
+function Client:close()
+    self:_hang_up()
+    self:_forget()
     return true
 end
 
@@ -339,15 +359,14 @@ function Client:connect(host, port)
         return nil, "connect: " .. core.pop3_strerror(core.POP3_E_STATE),
                core.POP3_E_STATE
     end
-    self.failed = nil
+    self:_forget() -- a new session, as pop3_connect's reset
     local mode = self.tls or (port == 995 and "implicit" or "stls")
     port = port or (mode == "implicit" and 995 or 110)
     local name = self.server_name or host
     self.host, self.port = host, port
     local st, codec = core.pop3_codec_new(self.max_line, self.buffer_size)
     if st ~= OK then return self:_err("connect", st) end
-    self.codec, self.rest, self.caps, self.is_tls = codec, nil, nil, false
-    self.caps_listed, self.is_utf8 = false, false
+    self.codec, self.rest = codec, nil
     local sock = ngx.socket.tcp()
     sock:settimeouts(self.timeout_ms, self.timeout_ms, self.timeout_ms)
     local ok, err = sock:connect(host, port)
@@ -363,7 +382,10 @@ function Client:connect(host, port)
     core.pop3_codec_expect(self.codec, STATUS)
     local text
     text, err, st = self:_status("connect")
-    if not text then self:close() return nil, err, st end
+    if not text then -- a refused greeting: its text stays readable
+        self:_hang_up()
+        return nil, err, st
+    end
     self.greeting = text
     self.apop_timestamp = apop_stamp(text)
     self.state = "authorization"
@@ -534,7 +556,7 @@ end
 function Client:_drop(op, st, detail)
     local _, msg = self:_err(op, st, detail)
     self.failed = st
-    self:close()
+    self:_hang_up()
     return nil, msg, st
 end
 
@@ -819,7 +841,7 @@ function Client:quit()
         if ok then ok, err, st = self:_status("quit") end
     end
     if not self.failed then
-        self:close()
+        self:_hang_up()
         self.state = after
     end
     return ok and true, err, st
