@@ -30,13 +30,10 @@ class Stream(asyncio.Protocol):
         self.transport: Optional[asyncio.Transport] = None
 
     @classmethod
-    async def open(cls, host: str, port: int,
-                   ssl_context: Optional[ssl.SSLContext] = None,
-                   server_hostname: Optional[str] = None) -> "Stream":
+    async def open(cls, host: str, port: int) -> "Stream":
+        """A TCP connection; TLS, implicit or STLS, is start_tls()."""
         loop = asyncio.get_running_loop()
-        _, stream = await loop.create_connection(
-            cls, host, port, ssl=ssl_context,
-            server_hostname=server_hostname if ssl_context else None)
+        _, stream = await loop.create_connection(cls, host, port)
         return stream
 
     # -- asyncio.Protocol ------------------------------------------------
@@ -114,8 +111,12 @@ class Stream(asyncio.Protocol):
 
     async def start_tls(self, ssl_context: ssl.SSLContext,
                         server_hostname: str) -> None:
-        """Upgrade to TLS (STLS): only when nothing is buffered."""
-        assert self.transport is not None and not self._buf
+        """Upgrade to TLS (implicit TLS, STLS): only when nothing is
+        buffered; cleartext from the server before the handshake is a
+        failed handshake (a POP3 server on a POP3S port)."""
+        assert self.transport is not None
+        if self._buf:
+            raise ssl.SSLError("cleartext before the TLS handshake")
         loop = asyncio.get_running_loop()
         new = await loop.start_tls(self.transport, self, ssl_context,
                                    server_hostname=server_hostname)

@@ -62,6 +62,10 @@ _CODES = {"IN-USE": _c.POP3_E_IN_USE, "LOGIN-DELAY": _c.POP3_E_LOGIN_DELAY,
 _NUM_SIZE = re.compile(rb"(\d{1,20}) (\d{1,20})(?: .*)?\Z", re.S)
 _NUM_UID = re.compile(rb"(\d{1,20}) ([\x21-\x7e]{1,70})\Z")
 
+# What a session said, readable after the connection went (QUIT or a
+# failure), as from the C client; close() and connect() forget it.
+_KEPT = ("_text", "_code", "_greeting", "_stamp", "_auth_used", "_utf8")
+
 _U64 = 2**64 - 1
 _MAX_MSG = 0xFFFFFFFF
 
@@ -372,8 +376,22 @@ class Client:
                 raise
 
     def _fail(self, status: int) -> None:
+        """As the C client's pop3__fail: the connection goes and the
+        failure sticks until close(); what the session said stays
+        readable.  Before there is a connection (refused, timed out)
+        there is no session to fail: connect() may simply be tried
+        again."""
+        connected = self._stream is not None
+        self._drop()
+        if connected:
+            self._failed = status
+
+    def _drop(self) -> None:
+        """Drop the connection, keeping the session's last words."""
+        kept = [getattr(self, name) for name in _KEPT]
         self._abort()
-        self._failed = status
+        for name, value in zip(_KEPT, kept):
+            setattr(self, name, value)
 
     def _abort(self) -> None:
         if self._stream is not None:
@@ -501,11 +519,17 @@ class Client:
         if port is not None and not 0 <= port <= 65535:
             raise make_error(_c.POP3_E_ARG, "connect",
                              detail=f"port {port} out of range")
-        if self._state is not State.DISCONNECTED:
-            raise self._local(_c.POP3_E_STATE, "connect")
-        # Start anew: from a failed session, or from what a QUIT kept.
-        self._reset()
-        return await self._run("connect", self._connect, host, port)
+
+        async def go() -> str:
+            # As the C client: a failure sticks until close() (_run says
+            # so); connected is a state error; after quit() or a failed
+            # connect() the connection is gone, and a new session starts.
+            if self._stream is not None:
+                raise self._local(_c.POP3_E_STATE, "connect")
+            self._reset()
+            return await self._connect(host, port)
+        result: str = await self._run("connect", go)
+        return result
 
     async def _connect(self, host: str, port: Optional[int]) -> str:
         mode = self.tls
@@ -519,23 +543,32 @@ class Client:
         if st != _c.POP3_OK:
             raise self._local(st, "connect")
         self._codec = codec
+        if mode is not TLS.NONE:
+            try:  # before the network, as the C client: no connection
+                self._ssl()  # is spent on a file that cannot be read
+            except OSError as e:  # ssl.SSLError is one too
+                raise make_error(_c.POP3_E_TLS, "connect",
+                                 detail=f"cannot load the TLS files: {e}"
+                                 ) from None
         try:
             async with asyncio.timeout(self._connect_timeout):
-                if mode is TLS.IMPLICIT:
-                    self._stream = await Stream.open(
-                        host, port, self._ssl(), server_hostname=name)
-                    self._is_tls = True
-                else:
-                    self._stream = await Stream.open(host, port)
+                self._stream = await Stream.open(host, port)
         except TimeoutError:
             raise make_error(_c.POP3_E_TIMEOUT, "connect") from None
-        except (ssl.SSLError, ssl.CertificateError):
-            raise
         except OSError as e:
             raise make_error(_c.POP3_E_CONNECT, "connect",
                              detail=str(e)) from e
+        # Connected: from here on a failure is the session's (sticky).
+        if mode is TLS.IMPLICIT:
+            await self._stream.start_tls(self._ssl(), server_hostname=name)
+            self._is_tls = True
         _c.pop3_codec_expect(self._codec, _STATUS)
-        _, text = await self._status("connect")
+        try:
+            _, text = await self._status("connect")
+        except Error as e:
+            if _c.pop3_status_family(e.status) not in _FATAL:
+                self._drop()  # a -ERR greeting: nothing more to say
+            raise
         self._greeting = _text(text)
         self._stamp = _apop_stamp(self._greeting)
         self._state = State.AUTHORIZATION
@@ -624,13 +657,11 @@ class Client:
             if quitting and self._failed is None:
                 # As the C client: the connection goes; what the session
                 # said (QUIT's reply too) stays readable.
-                kept = (self._state, self._text, self._code, self._greeting,
-                        self._stamp, self._auth_used, self._utf8)
-                await self.close()
-                (state, self._text, self._code, self._greeting, self._stamp,
-                 self._auth_used, self._utf8) = kept
+                state = self._state
+                self._drop()
                 self._state = state if state is State.UPDATE else \
                     State.DISCONNECTED
+                await asyncio.sleep(0)  # let the transport finish closing
 
     async def __aenter__(self) -> "Client":
         if self._host is not None and self._state is State.DISCONNECTED:
