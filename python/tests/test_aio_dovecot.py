@@ -211,3 +211,47 @@ def test_batches_same_as_blocking(aio_dovecot):
     assert last == (2, MSG2) and left == 1
     assert sent.count("STAT") == 2  # the login's, and one after DELE
     assert sent[-2:] == ["RETR 2", "QUIT"]
+
+
+@pytest.mark.parametrize("how", ["cancel", "timeout"])
+def test_interrupted_batch_leaves_dovecot_maildrop(aio_dovecot, how):
+    # A task cancelled, or an asyncio.timeout() expiring, while a batch
+    # is in flight (its RETRs sent, the second body half read): the
+    # connection is dropped without QUIT, the marked deletion is not
+    # committed, and the client reports the failure until close().
+    d = aio_dovecot
+    assert d.seed("aio1", generate=(6, 200_000)) == 6
+    sent = []
+
+    async def reader(c, midway):
+        async for n, body in c.retrieve_many(range(2, 7)):
+            async for _ in body:
+                if n == 3:
+                    midway()
+
+    async def go():
+        c = client(d, trace=lambda w, line: w == "send" and sent.append(line))
+        await c.connect(d.host, d.port)
+        await c.login("aio1", PASSWORD)
+        await c.delete(1)
+        if how == "cancel":
+            started = asyncio.Event()
+            task = asyncio.create_task(reader(c, started.set))
+            await started.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(None) as t:
+                    loop = asyncio.get_running_loop()
+                    await reader(c, lambda: t.reschedule(loop.time()))
+        assert c.state is pop3.State.DISCONNECTED
+        with pytest.raises(pop3.ConnectionError):
+            await c.noop()
+        await c.close()
+    run(go())
+    assert "QUIT" not in sent
+    assert [s for s in sent if s.startswith("RETR")] == [
+        f"RETR {n}" for n in range(2, 7)]
+    assert d.count("aio1") == 6
