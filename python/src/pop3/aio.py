@@ -1182,9 +1182,16 @@ class Client:
         :meth:`pop3.Client.retrieve_many`: ``async for n, body in
         c.retrieve_many(ns)``, each `body` an async iterator of chunks
         (see :class:`Batch`).  Numbers are checked here, before anything
-        is sent; the commands go out on the first step.  With
-        `then_quit`, QUIT goes out with the last command (when the server
-        pipelines): afterwards only :meth:`quit` is allowed."""
+        is sent; the commands go out on the first step.
+
+        With `then_quit`, QUIT goes out in the same write as the last
+        command (when the server pipelines), so the session is over once
+        that write is made: every other call gets
+        :class:`pop3.StateError`, and :meth:`quit` only reads QUIT's
+        reply.  The server commits the deletions when it reads QUIT, not
+        when the client reads the reply: a batch cancelled, timed out or
+        failed after that write may or may not have committed them, and
+        only QUIT's ``+OK``, read by :meth:`quit`, says they were."""
         return Batch(self, "retrieve_many", "RETR", _msg_list(msgs),
                      None, then_quit)
 
