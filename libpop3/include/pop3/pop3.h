@@ -718,9 +718,9 @@ POP3_API const char *pop3_error_detail(const pop3_client *client);
  * commands in flight, several hundred commands, topped up once half of it
  * is answered) small enough that neither side's buffers can fill and
  * deadlock, and large enough to cover a round trip of 20 ms or more on a
- * fast link; otherwise they send one command at a time.  The results are the same either way, and each -ERR is reported
- * against its own message.  While a batch is in progress, other commands
- * get POP3_E_BUSY.
+ * fast link; otherwise they send one command at a time.  The results are
+ * the same either way, and each -ERR is reported against its own message.
+ * While a batch is in progress, other commands get POP3_E_BUSY.
  */
 #define POP3_PIPELINE_WINDOW 8192
 
