@@ -576,7 +576,11 @@ local function batch_iterator(c, list, what)
       end
     end
     token.cur = nil
-    if core.pop3_status_family(st) == core.POP3_FAMILY_SERVER then
+    local f = core.pop3_status_family(st)
+    if (f == core.POP3_FAMILY_SERVER or f == core.POP3_FAMILY_AUTH)
+       and core.pop3_get_state(c.ud) == core.POP3_STATE_TRANSACTION then
+      -- This message's -ERR, [AUTH] too (RFC 3206): pop3_many_next
+      -- goes on with the next one, and so does the batch.
       return n, nil, select(2, fail(c, st))
     end
     c.reading = nil
