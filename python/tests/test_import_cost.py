@@ -58,3 +58,19 @@ def test_stat_is_still_a_named_pair():
     assert s._asdict() == {"count": 3, "size": 4096}
     assert repr(s) == "Stat(count=3, size=4096)"
     assert "octets" in pop3.Stat.size.__doc__
+
+
+def test_type_hints_resolve_with_the_documented_names():
+    # docs/python.md: the annotations' names must be passed in.
+    import email.message
+    import typing
+    import pop3._client as m
+    names = {**vars(typing), **vars(m), "email": email,
+             "StrOrBytes": m.StrOrBytes, "TraceHook": m.TraceHook,
+             "AuthMethods": m.AuthMethods}
+    for cls in (pop3.Client, pop3.Body, pop3.Batch, pop3.Capabilities):
+        for name, fn in vars(cls).items():
+            if callable(fn) and getattr(fn, "__annotations__", None):
+                typing.get_type_hints(fn, names)  # raises if one is missing
+    hints = typing.get_type_hints(pop3.Client.login, names)
+    assert hints["user"] == typing.Union[str, bytes]

@@ -114,6 +114,24 @@ def test_busy_while_a_batch_runs(server):
     assert not commands(server, "DELE")
 
 
+def test_exception_in_with_batch_lets_it_go(server):
+    # Leaving `with batch:` by an exception does no I/O, but the batch is
+    # let go although the name (and the traceback) still hold it: the
+    # next command reads and drops the rest, then runs.
+    with logged_in(server) as c:
+        with pytest.raises(ValueError):
+            with c.retrieve_many([1, 2, 3]) as batch:
+                n, body = next(batch)
+                next(body)
+                raise ValueError("the caller's own failure")
+        assert c.stat().count == 3
+        assert b"".join(c.retrieve(2)) == MSG2
+        with pytest.raises(pop3.StateError):
+            next(batch)  # not silently empty: it was cut short
+    assert commands(server, "RETR") == ["RETR 1", "RETR 2", "RETR 3",
+                                        "RETR 2"]
+
+
 def test_close_ends_a_batch_early(server):
     with logged_in(server) as c:
         batch = c.retrieve_many([1, 2, 3])

@@ -7,6 +7,7 @@ import enum
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
+from types import TracebackType  # loaded already (enum imports types)
 
 from . import _pop3 as _c
 from . import _pop3_c as _raw  # the same functions without SWIG's proxies
@@ -17,7 +18,6 @@ from . import _pop3_c as _raw  # the same functions without SWIG's proxies
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # and the email package is imported by read_message alone
     import email.message
-    from types import TracebackType
     from typing import (Any, Callable, Dict, List, NamedTuple, Optional,
                         Tuple, Type, Union, overload)
 from ._capa import Capabilities
@@ -435,6 +435,23 @@ class Batch(_BatchBase):
                  tb: Optional[TracebackType]) -> None:
         if exc_type is None:
             self.close()
+            return
+        # No I/O on the way out of an exception (it may be the connection
+        # failing): let the batch go, so the client's next command reads
+        # and drops the rest, as for a batch dropped after break.  The
+        # exception's traceback keeps this object alive, so the client
+        # must stop pointing at it; iterating it again is a StateError.
+        client = self._client
+        with client._locked():
+            if client._body is not None and client._body() is self:
+                self._current = None
+                client._body = _let_go
+
+
+def _let_go() -> None:
+    """What Client._body holds for a batch let go while still running:
+    a dead reference, so the next command discards the rest."""
+    return None
 
 
 class Client:
@@ -524,9 +541,10 @@ class Client:
         self._c: Any = None
         self._guard = _Guard()  # one for the client's life: no garbage
         # What is being read: a Body, or a Batch of them (weak, so one
-        # the caller dropped unfinished is noticed and discarded).
+        # the caller dropped unfinished is noticed and discarded; a batch
+        # let go by an exception leaves _let_go).
         self._body: Optional[
-            "weakref.ReferenceType[Union[Body, Batch]]"] = None
+            Callable[[], Optional[Union[Body, Batch]]]] = None
         self._trace_hook: Optional[Callable[[int, bytes], None]] = None
         self.tls = _tls_mode(tls)
 

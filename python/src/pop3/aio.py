@@ -30,6 +30,7 @@ import email.parser
 import email.policy
 import re
 import ssl
+import sys
 import weakref
 from types import TracebackType
 from typing import (Any, AsyncIterator, Callable, Dict, Iterable, List,
@@ -42,6 +43,10 @@ from ._capa import Capabilities
 from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
 from ._errors import Error, ProtocolError, make_error
 from ._stream import Stream
+
+if sys.version_info < (3, 11):  # pragma: no cover - this machine has 3.11
+    raise ImportError("pop3.aio needs Python 3.11 or newer (it is built on "
+                      "asyncio.timeout); pop3.Client runs on older versions")
 
 __all__ = ["Client", "Body", "Batch", "BatchBody"]
 
