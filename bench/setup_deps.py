@@ -33,7 +33,16 @@ def python_venv(bench_dir, log):
     of both runners.  Falls back to this Python itself, and says so."""
     venv = os.path.join(bench_dir, "venv")
     python = os.path.join(venv, "bin", "python3")
-    if not os.access(python, os.X_OK):
+    # The venv and python-site must match the running Python (its
+    # extension module is built by it): remake the venv for another one.
+    stamp, made_by = os.path.join(venv, ".bench-python"), \
+        "%s %s" % (sys.executable, sys.version)
+    try:
+        with open(stamp) as f:
+            same = f.read() == made_by
+    except OSError:
+        same = False
+    if not same or not os.access(python, os.X_OK):
         log("creating the runners' venv %s" % venv)
         r = subprocess.run([sys.executable, "-m", "venv", "--without-pip",
                             "--clear", venv], capture_output=True, text=True)
@@ -43,6 +52,8 @@ def python_venv(bench_dir, log):
                                                      sys.executable))
             return sys.executable, "%s (no venv: %s)" % (sys.executable,
                                                          why[0])
+        with open(stamp, "w") as f:
+            f.write(made_by)
     return python, "a venv of %s without site-packages (bench/" \
         "setup_deps.py)" % sys.executable
 
