@@ -128,6 +128,19 @@ def client_for(srv, **kw):
     return pop3.Client("127.0.0.1", srv.port, **kw)
 
 
+def sessions(srv):
+    """The lines the scripted server got, one list per connection.  #CLOSE
+    is left out: the server writes it from the old connection's thread,
+    which may come after the next #CONNECT."""
+    out = []
+    for line in srv.log_text().splitlines():
+        if line == "#CONNECT":
+            out.append([])
+        elif out and line != "#CLOSE":
+            out[-1].append(line)
+    return out
+
+
 # -- Dovecot -------------------------------------------------------------
 
 class Dovecot:

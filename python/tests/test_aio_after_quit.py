@@ -8,7 +8,7 @@ import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, client_for
+from conftest import MSG1, MSG2, client_for, sessions
 
 SEEN = ("state", "server_text", "resp_code", "auth_used", "is_tls",
         "is_utf8")
@@ -22,19 +22,6 @@ def seen(c, greeting):
     """What `c` shows; `greeting`: what it greeted with (per session)."""
     out = {name: getattr(c, name) for name in SEEN}
     out["greeting kept"] = (c.greeting, c.apop_timestamp) == greeting
-    return out
-
-
-def sessions(srv):
-    """What each connection sent, in order.  #CLOSE is left out: the
-    server writes it from the old connection's thread, which may come
-    after the next #CONNECT."""
-    out = []
-    for line in srv.log_text().splitlines():
-        if line == "#CONNECT":
-            out.append([])
-        elif out and line != "#CLOSE":
-            out[-1].append(line)
     return out
 
 

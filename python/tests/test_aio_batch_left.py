@@ -11,7 +11,7 @@ import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, MSG3, client_for
+from conftest import MSG1, MSG2, MSG3, client_for, sessions
 
 
 def run(coro):
@@ -22,18 +22,6 @@ def aio_client(srv, **kw):
     kw.setdefault("tls", "none")
     kw.setdefault("timeout", 10)
     return pop3.aio.Client(**kw)
-
-
-def sessions(srv):
-    """What each connection sent, without #CLOSE (written by the old
-    connection's thread, maybe after the next #CONNECT)."""
-    out = []
-    for line in srv.log_text().splitlines():
-        if line == "#CONNECT":
-            out.append([])
-        elif out and line != "#CLOSE":
-            out[-1].append(line)
-    return out
 
 
 def outcome(n, err):

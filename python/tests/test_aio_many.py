@@ -10,7 +10,7 @@ import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, MSG3, client_for
+from conftest import MSG1, MSG2, MSG3, client_for, sessions
 
 
 def run(coro):
@@ -427,16 +427,6 @@ async def aio_session(srv, capa_first, nums, then_quit, one_write):
         out.append(tuple(await c.stat()))
     await c.quit()
     out.append(c.state.name)
-    return out
-
-
-def sessions(srv):
-    out = []
-    for line in srv.log_text().splitlines():
-        if line == "#CONNECT":
-            out.append([])
-        elif out and line != "#CLOSE":
-            out[-1].append(line)
     return out
 
 

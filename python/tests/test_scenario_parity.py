@@ -11,7 +11,7 @@ import pytest
 
 import pop3
 import pop3.aio
-from conftest import SOURCE_DIR
+from conftest import SOURCE_DIR, sessions
 
 SCENARIOS = SOURCE_DIR / "tests" / "scenarios" if SOURCE_DIR else None
 
@@ -140,17 +140,6 @@ async def aio_run(port, options, calls):
     state = c.state.name.lower()
     await c.close()
     return results, state
-
-
-def sessions(srv):
-    """The lines the server got, one list per connection."""
-    out = []
-    for line in srv.log_text().splitlines():
-        if line == "#CONNECT":
-            out.append([])
-        elif out and line != "#CLOSE":
-            out[-1].append(line)
-    return out
 
 
 @pytest.mark.parametrize("name", NAMES)
