@@ -82,10 +82,15 @@ local function fatal(st)
            f == core.POP3_FAMILY_TIMEOUT or f == core.POP3_FAMILY_TLS
 end
 
--- Build the `nil, message, status` triple; a fatal status closes.
-function Client:_err(op, st, detail)
+local function message(op, st, detail)
     local msg = op .. ": " .. core.pop3_strerror(st)
     if detail and detail ~= "" then msg = msg .. " (" .. detail .. ")" end
+    return msg
+end
+
+-- Build the `nil, message, status` triple; a fatal status closes.
+function Client:_err(op, st, detail)
+    local msg = message(op, st, detail)
     if fatal(st) then
         self.failed = st
         self:_hang_up()
@@ -355,6 +360,8 @@ end
 
 --- Connect, shake hands as asked, read the greeting.
 function Client:connect(host, port)
+    -- A failure sticks until close(), as pop3_connect's.
+    if self.failed then return self:_err("connect", self.failed) end
     if self.sock then -- connected (after QUIT or close it is not)
         return nil, "connect: " .. core.pop3_strerror(core.POP3_E_STATE),
                core.POP3_E_STATE
@@ -371,8 +378,11 @@ function Client:connect(host, port)
     sock:settimeouts(self.timeout_ms, self.timeout_ms, self.timeout_ms)
     local ok, err = sock:connect(host, port)
     if not ok then
-        return self:_err("connect", err == "timeout" and
-                         core.POP3_E_TIMEOUT or core.POP3_E_CONNECT, err)
+        -- No session to fail: nothing sticks, and the next command says
+        -- "not connected" (the C client's pop3__done, not pop3__fail).
+        self.codec = nil
+        st = err == "timeout" and core.POP3_E_TIMEOUT or core.POP3_E_CONNECT
+        return nil, message("connect", st, err), st
     end
     self.sock = sock
     if mode == "implicit" then
