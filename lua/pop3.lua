@@ -307,9 +307,12 @@ function Client:connect(host, port)
   port = port or self.port or 0
   check_string("connect", 1, host)
   check_int("connect", 2, port, 0, 65535)
-  self.reading = nil
+  -- Refused (connected: state; or a sticky failure), a body or batch
+  -- still open stays so: C holds it, and so does its iterator.
   local st = core.pop3_connect(self.ud, host, port)
   if st ~= OK then return fail(self, st) end
+  if self.reading then self.reading.stale = true end
+  self.reading = nil
   return true
 end
 
@@ -681,6 +684,8 @@ end
 -- The client may connect again.  Always returns true.
 function Client:close()
   check_self("close", self)
+  -- An iterator still open was cut short: called again, it says so.
+  if self.reading then self.reading.stale = true end
   self.reading = nil
   core.pop3_close(self.ud)
   return true

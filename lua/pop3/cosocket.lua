@@ -156,6 +156,7 @@ end
 --- Drop the connection without QUIT (nothing is deleted) and forget the
 -- session, as the blocking client's close(); connect() may follow.
 function Client:close()
+    if self.body then self:_cut_short(self.body) end
     self:_hang_up()
     self:_forget()
     return true
@@ -266,19 +267,24 @@ end
 -- What a stale iterator reports (the blocking client's words).
 local ENDED = "ended by another command"
 
--- Drop the unfinished body or batch, if any (self.body).  Marked first,
--- so that its iterators, called again, say so rather than end as if
--- nothing had been missed: the body then being read, and for a batch
--- how many messages it had not handed out.
+-- Mark a body or batch ended by another command (or close()), so that
+-- its iterators, called again, say so rather than end as if nothing had
+-- been missed: the body then being read, and for a batch how many
+-- messages it had not handed out.
+function Client:_cut_short(b)
+    b.stale = true
+    if b.list then
+        b.stale_cur, b.stale_left = b.cur, #b.list - b.answered
+    end
+end
+
+-- Drop the unfinished body or batch, if any (self.body), marked first.
 function Client:_settle(op)
     local b = self.body
     if not b then return true end
     self.body = nil
-    b.stale = true
-    if b.list then
-        b.stale_cur, b.stale_left = b.cur, #b.list - b.answered
-        return self:_drain(b, op)
-    end
+    self:_cut_short(b)
+    if b.list then return self:_drain(b, op) end
     return self:_skip(b, op)
 end
 

@@ -1,8 +1,10 @@
 -- An iterator whose body or batch another command ended (the command
 -- reads the rest first, so the session goes on): called again, it
--- reports that, instead of ending as if nothing had been missed.  The
--- same calls through the blocking client and pop3.cosocket (over
--- ngx_shim.lua), each reporting the way its iterators report failures:
+-- reports that, instead of ending as if nothing had been missed; so
+-- does one that close() cut short, while connect() when connected
+-- leaves it to be read on.  The same calls through the blocking client
+-- and pop3.cosocket (over ngx_shim.lua), each reporting the way its
+-- iterators report failures:
 -- the batches raise in both; a plain body raises in pop3 and returns
 -- nil, err, status in pop3.cosocket.
 local S = require "support"
@@ -23,12 +25,14 @@ local CLIENTS = {
     connect = function(port)
       return pop3.connect{ host = "127.0.0.1", port = port, tls = false,
                            timeout = 5 }
-    end },
+    end,
+    status = function(code) return pop3.codes[code] end },
   { name = "pop3.cosocket", prefix = "pop3.cosocket: ", body = "returned",
     connect = function(port)
       return cosocket.connect{ host = "127.0.0.1", port = port,
                                tls = "none", timeout = 5 }
-    end },
+    end,
+    status = function(code) return code and math.floor(code) end },
 }
 
 local function with_login(cl, fn)
@@ -223,6 +227,60 @@ for _, cl in ipairs(CLIENTS) do
         assert.equals("nil", step(it))
         for _ in c:retrieve(3) do break end
         assert.equals(M2, all(c:retrieve(2)))
+      end)
+    end)
+
+    it("close() ends a body and a batch: their iterators report it",
+       function()
+      with_login(cl, function(c, srv)
+        local it = assert(c:retrieve(3))
+        assert.is_string(it())
+        c:close()
+        local want = "^" .. cl.body .. ": [^\n]-retrieve[^\n]-" ..
+                     "body ended by another command"
+        assert.matches(want, step(it))
+        assert.truthy(srv:idle())
+        assert(c:connect("127.0.0.1", srv.port))
+        assert(c:login("alice", "secret"))
+        local batch = assert(c:retrieve_many { 3, 1, 2 })
+        local _, chunks = batch()
+        assert.is_string(chunks())
+        c:close()
+        assert.matches(batch_ended(cl, "retrieve_many 3"), step(chunks))
+        assert.matches(batch_ended(cl, "retrieve_many"), step(batch))
+        -- one read to its end stays quiet
+        assert.truthy(srv:idle())
+        assert(c:connect("127.0.0.1", srv.port))
+        assert(c:login("alice", "secret"))
+        it = assert(c:retrieve(1))
+        assert.equals(M1, all(it))
+        c:close()
+        assert.equals("nil", step(it))
+      end)
+    end)
+
+    it("connect() while connected leaves the body and batch as they are",
+       function()
+      with_login(cl, function(c, srv)
+        local it = assert(c:retrieve(3))
+        local first = it()
+        local ok, _, code = c:connect("127.0.0.1", srv.port)
+        assert.is_nil(ok)
+        assert.equals(core.POP3_E_STATE, cl.status(code))
+        assert.equals(M3, first .. all(it))
+        assert.is_true(c:noop())
+        local batch = assert(c:retrieve_many { 1, 2 })
+        local n, chunks = batch()
+        assert.equals(1, n)
+        ok, _, code = c:connect("127.0.0.1", srv.port)
+        assert.is_nil(ok)
+        assert.equals(core.POP3_E_STATE, cl.status(code))
+        assert.equals(M1, all(chunks))
+        n, chunks = batch()
+        assert.equals(2, n)
+        assert.equals(M2, all(chunks))
+        assert.equals("nil", step(batch))
+        assert.is_true(c:noop())
       end)
     end)
   end)
