@@ -13,9 +13,11 @@ each.  That is a link with latency and no bandwidth limit -- what
 
 import argparse
 import collections
+import os
 import selectors
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -170,6 +172,34 @@ def accept(listener, target, pairs):
         client.close()
         return
     pairs.append(Pair(client, upstream))
+
+
+def start(target_port, delay_ms):
+    """Run the proxy in front of 127.0.0.1:target_port as a child
+    process: (process, the port it listens on).  Stop it with stop()."""
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__),
+         "--target", "127.0.0.1:%d" % target_port,
+         "--delay-ms", str(delay_ms)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    line = proc.stdout.readline()  # the port, once it listens
+    if not line.strip().isdigit():
+        proc.kill()
+        proc.wait(10)
+        raise RuntimeError("delay proxy did not start")
+    return proc, int(line)
+
+
+def stop(proc):
+    """Stop a proxy start() ran (None, or one already gone: nothing)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 def main():

@@ -31,6 +31,7 @@ SRC = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(SRC, "tests", "dovecot"))
 
+import delay_proxy  # noqa: E402
 import harness  # noqa: E402
 import measure  # noqa: E402
 import report  # noqa: E402
@@ -93,32 +94,6 @@ def stat(port, user):
         c.quit()
 
 
-def start_proxy(target_port, delay_ms):
-    """The delay proxy in front of Dovecot: (process, port)."""
-    proc = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "delay_proxy.py"),
-         "--target", "127.0.0.1:%d" % target_port,
-         "--delay-ms", str(delay_ms)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-    line = proc.stdout.readline()  # the port, once it listens
-    if not line.strip().isdigit():
-        proc.kill()
-        proc.wait(10)
-        raise RuntimeError("delay proxy did not start")
-    return proc, int(line)
-
-
-def stop_proxy(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-
-
 def machine():
     """What the numbers were measured on."""
     cpu = ""
@@ -175,7 +150,7 @@ def run_workload(wl, dovecot_dir, port, tools, reps, warmup, log):
     proxy = None
     try:
         if wl.delay_ms:
-            proxy, port = start_proxy(port, wl.delay_ms)
+            proxy, port = delay_proxy.start(port, wl.delay_ms)
         ep = toolmod.Endpoint("127.0.0.1", port, wl.user, PASSWORD,
                               count, octets)
         for t in tools:
@@ -204,7 +179,7 @@ def run_workload(wl, dovecot_dir, port, tools, reps, warmup, log):
         result["load_after"] = os.getloadavg()
         return result
     finally:
-        stop_proxy(proxy)
+        delay_proxy.stop(proxy)
 
 
 def main(argv=None):

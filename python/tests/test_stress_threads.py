@@ -10,13 +10,15 @@ the GIL held through those calls, no two could wait at once, and the run
 would take at least (commands of all threads) * 2 * DELAY; released, the
 threads wait together and it takes a fraction of that."""
 
-import subprocess
 import sys
 import threading
 import time
 
 import pop3
 from conftest import SOURCE_DIR
+
+sys.path.insert(0, str(SOURCE_DIR / "bench"))
+import delay_proxy  # noqa: E402  (start/stop the proxy)
 
 THREADS = 32
 ROUNDS = 5
@@ -56,29 +58,6 @@ class Commands:
                 self.sent += 1
 
 
-def start_proxy(port):
-    """The delay proxy in front of Dovecot: (process, its port)."""
-    proc = subprocess.Popen(
-        [sys.executable, str(SOURCE_DIR / "bench" / "delay_proxy.py"),
-         "--target", f"127.0.0.1:{port}", "--delay-ms", str(DELAY * 1000)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-    line = proc.stdout.readline()
-    if not line.strip().isdigit():
-        proc.kill()
-        proc.wait(10)
-        raise RuntimeError("the delay proxy did not start")
-    return proc, int(line)
-
-
-def stop_proxy(proc):
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-
-
 def session(port, user, expect, commands):
     """One full session; deletes the first message.  Returns problems."""
     problems = []
@@ -113,7 +92,7 @@ def test_32_threads_full_sessions(dovecot, tmpdir_path):
     commands = Commands()
     problems, errors = [], []
     start = threading.Barrier(THREADS)
-    proxy, port = start_proxy(dovecot.port)
+    proxy, port = delay_proxy.start(dovecot.port, DELAY * 1000)
 
     def worker(user):
         try:
@@ -135,7 +114,7 @@ def test_32_threads_full_sessions(dovecot, tmpdir_path):
             t.join(max(0.0, t0 + DEADLINE - time.monotonic()))
         elapsed = time.monotonic() - t0
     finally:
-        stop_proxy(proxy)
+        delay_proxy.stop(proxy)
     assert not any(t.is_alive() for t in threads), "a worker hung"
     assert not errors, errors
     assert not problems, problems
