@@ -109,6 +109,24 @@ local function batch_record(it, server_text, status)
   return out
 end
 
+-- A call with one status (login, apop, stat, list/uidl/noop...), the same
+-- on both Lua clients: its value, or nil and the status code.
+local function simple_call(c, words)
+  local verb, a, b = words[1], words[2], words[3]
+  local r
+  if verb == "login" or verb == "apop" then
+    r = { c[verb](c, a, b) }
+  elseif verb == "stat" then
+    local n, size, code = c:stat()
+    if not n then return nil, code end
+    return { n, size }
+  else
+    r = { c[verb](c, a and tonumber(a) or nil) }
+  end
+  if r[1] == nil then return nil, r[3] end
+  return r[1]
+end
+
 -- ---- the blocking client -----------------------------------------------
 
 local function blocking_call(pop3, c, words)
@@ -139,18 +157,7 @@ local function blocking_call(pop3, c, words)
     end
     return table.concat(parts)
   end
-  local r
-  if verb == "login" or verb == "apop" then
-    r = { c[verb](c, a, b) }
-  elseif verb == "stat" then
-    local n, size, code = c:stat()
-    if not n then return nil, code end
-    return { n, size }
-  else
-    r = { c[verb](c, a and tonumber(a) or nil) }
-  end
-  if r[1] == nil then return nil, r[3] end
-  return r[1]
+  return simple_call(c, words)
 end
 
 --- The canonical record of the blocking client on one scenario.
@@ -206,18 +213,7 @@ local function cosocket_call(c, words)
       parts[#parts + 1] = chunk
     end
   end
-  local r
-  if verb == "login" or verb == "apop" then
-    r = { c[verb](c, a, b) }
-  elseif verb == "stat" then
-    local n, size, st = c:stat()
-    if not n then return nil, st end
-    return { n, size }
-  else
-    r = { c[verb](c, a and tonumber(a) or nil) }
-  end
-  if r[1] == nil then return nil, r[3] end
-  return r[1]
+  return simple_call(c, words)
 end
 
 --- The canonical record of pop3.cosocket on one scenario (needs the
