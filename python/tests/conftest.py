@@ -2,6 +2,7 @@
 Dovecot on loopback (tests/dovecot/harness.py), each started by the test
 that needs it and always stopped again."""
 
+import asyncio
 import os
 import shlex
 import shutil
@@ -126,6 +127,20 @@ def client_for(srv, **kw):
     kw.setdefault("tls", "none")
     kw.setdefault("timeout", 10)
     return pop3.Client("127.0.0.1", srv.port, **kw)
+
+
+def run(coro, limit=30):
+    """Run a coroutine of a pop3.aio test to its end, within `limit`
+    seconds."""
+    return asyncio.run(asyncio.wait_for(coro, limit))
+
+
+def aio_for(srv, **kw):
+    """A pop3.aio.Client for the scripted server, cleartext, 10 s."""
+    import pop3.aio  # here: only the asyncio tests need it
+    kw.setdefault("tls", "none")
+    kw.setdefault("timeout", 10)
+    return pop3.aio.Client("127.0.0.1", srv.port, **kw)
 
 
 def sessions(srv):

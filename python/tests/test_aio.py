@@ -9,17 +9,7 @@ import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, MSG3, SOURCE_DIR, client_for
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
-
-
-def aio_for(srv, **kw):
-    kw.setdefault("tls", "none")
-    kw.setdefault("timeout", 10)
-    return pop3.aio.Client("127.0.0.1", srv.port, **kw)
+from conftest import MSG1, MSG2, MSG3, SOURCE_DIR, aio_for, client_for, run
 
 
 def test_every_method_same_as_blocking(server):

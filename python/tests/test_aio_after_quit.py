@@ -2,20 +2,14 @@
 readable after QUIT, a QUIT refused before it goes out, and a body left
 by `break` before the next command."""
 
-import asyncio
-
 import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, client_for, sessions
+from conftest import MSG1, MSG2, client_for, run, sessions
 
 SEEN = ("state", "server_text", "resp_code", "auth_used", "is_tls",
         "is_utf8")
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
 
 
 def seen(c, greeting):

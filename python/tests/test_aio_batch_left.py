@@ -11,11 +11,7 @@ import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, MSG3, client_for, sessions
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
+from conftest import MSG1, MSG2, MSG3, client_for, run, sessions
 
 
 def aio_client(srv, **kw):

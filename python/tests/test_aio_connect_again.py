@@ -2,18 +2,13 @@
 quit(), after a failed connect() (without close() in between), and while
 connected -- each compared with pop3.Client on the same steps."""
 
-import asyncio
 import socket
 
 import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
+from conftest import MSG1, run
 
 
 def result(fn):

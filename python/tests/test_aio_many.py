@@ -4,23 +4,11 @@ answers commands that arrive together in order): the semantics of
 test_many.py, and the same results and bytes on the wire as pop3.Client
 on the same calls."""
 
-import asyncio
-
 import pytest
 
 import pop3
 import pop3.aio
-from conftest import MSG1, MSG2, MSG3, client_for, sessions
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
-
-
-def aio_for(srv, **kw):
-    kw.setdefault("tls", "none")
-    kw.setdefault("timeout", 10)
-    return pop3.aio.Client("127.0.0.1", srv.port, **kw)
+from conftest import MSG1, MSG2, MSG3, aio_for, client_for, run, sessions
 
 
 async def logged_in(srv, **kw):

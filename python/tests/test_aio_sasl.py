@@ -4,22 +4,16 @@ one-step form refused, servers that fail to prove themselves (the session
 ends) or give up (cancelled with "*"), and challenges counted as the C
 client counts them."""
 
-import asyncio
-
 import pytest
 
 import pop3
 import pop3.aio
 from pop3 import _sasl
-from conftest import MSG1, client_for
+from conftest import MSG1, client_for, run
 
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
          "XOAUTH2", "OAUTHBEARER"]
 PW = "s3cr=t,x"
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
 
 
 def outcome(e):
