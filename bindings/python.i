@@ -311,6 +311,8 @@ static PyObject *pop3swig_py_status_list(const pop3_status *v, size_t n)
 %nothread pop3_codec_pending;
 %nothread pop3_codec_expected;
 %nothread pop3_codec_format;
+%nothread pop3_resp_code_status;
+%nothread pop3_apop_stamp;
 %typemap(in) (const char *input, size_t input_len)
     (Py_buffer view, int have_view = 0) {
     if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) < 0)

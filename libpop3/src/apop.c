@@ -1,10 +1,47 @@
-/* The APOP digest (RFC 1939 7): MD5 over timestamp then secret, via EVP
- * since the MD5_* calls are deprecated in OpenSSL 3. */
+/* APOP (RFC 1939 7): the greeting's timestamp, and the digest, MD5 over
+ * timestamp then secret, via EVP since the MD5_* calls are deprecated in
+ * OpenSSL 3. */
 #include "pop3/pop3.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
+
+/*
+ * RFC 1939 7: the APOP timestamp is a msg-id, "<" local "@" domain ">".
+ * Only a well-formed one counts (CVE-2007-1558: a client that accepts any
+ * text lets a man in the middle choose what the password is hashed with).
+ * A linear scan, so no input can make it slow.
+ */
+pop3_status pop3_apop_stamp(const char *greeting, const char **data_out,
+                            size_t *len_out)
+{
+    const char *open, *p;
+    size_t ats = 0, n;
+
+    if (data_out == NULL || len_out == NULL)
+        return POP3_E_ARG;
+    *data_out = NULL;
+    *len_out = 0;
+    if (greeting == NULL)
+        return POP3_E_ARG;
+    open = strchr(greeting, '<');
+    if (open == NULL)
+        return POP3_OK;
+    for (p = open + 1; *p != '\0' && *p != '>'; p++) {
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e ||
+            *p == '<')
+            return POP3_OK;
+        if (*p == '@')
+            ats++;
+    }
+    n = (size_t)(p - open) + 1;
+    if (*p != '>' || ats != 1 || open[1] == '@' || p[-1] == '@' || n > 255)
+        return POP3_OK;
+    *data_out = open;
+    *len_out = n;
+    return POP3_OK;
+}
 
 pop3_status pop3_apop_digest(const char *timestamp, const char *secret,
                              char *hex_out)

@@ -166,32 +166,18 @@ pop3_status pop3_close(pop3_client *c)
     return pop3__done(c, POP3_OK);
 }
 
-/*
- * RFC 1939 7: the APOP timestamp is a msg-id, "<" local "@" domain ">".
- * Only a well-formed one is kept (CVE-2007-1558: a client that accepts any
- * text lets a man in the middle choose what the password is hashed with).
- * A linear scan, so no input can make it slow.
- */
+/* The greeting's APOP timestamp, when it has a well-formed one
+ * (pop3_apop_stamp, apop.c), else "". */
 static void find_stamp(pop3_client *c, const char *text)
 {
-    const char *open = strchr(text, '<'), *p;
-    size_t ats = 0, n;
+    const char *stamp;
+    size_t n;
 
     c->stamp[0] = '\0';
-    if (open == NULL)
-        return;
-    for (p = open + 1; *p != '\0' && *p != '>'; p++) {
-        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e ||
-            *p == '<')
-            return;
-        if (*p == '@')
-            ats++;
+    if (pop3_apop_stamp(text, &stamp, &n) == POP3_OK && stamp != NULL) {
+        memcpy(c->stamp, stamp, n);
+        c->stamp[n] = '\0';
     }
-    n = (size_t)(p - open) + 1;
-    if (*p != '>' || ats != 1 || open[1] == '@' || p[-1] == '@' || n > 255)
-        return;
-    memcpy(c->stamp, open, n);
-    c->stamp[n] = '\0';
 }
 
 /* The mode a connection uses: POP3_TLS_DEFAULT resolved by port

@@ -19,10 +19,6 @@
  * POP3_MAX_RESP_CODE octets.  Else 0. */
 int pop3_resp_code_valid(const char *s, size_t n);
 
-/* The status for a -ERR carrying `code` ("" for none): IN-USE,
- * LOGIN-DELAY, SYS/TEMP, SYS/PERM and AUTH, each possibly followed by
- * further "/levels", map to their own status (case-insensitively);
- * anything else gives `dflt`. */
-pop3_status pop3_resp_code_status(const char *code, pop3_status dflt);
+/* pop3_resp_code_status() (pop3.h) maps a -ERR's code to a status. */
 
 #endif /* POP3_RESPCODE_H */

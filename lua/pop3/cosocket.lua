@@ -36,40 +36,6 @@ local STATUS, LISTING, BODY, SASL = core.POP3_CODEC_STATUS,
 local HIDING = {"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5"}
 local REVEALING = {"PLAIN", "LOGIN"}
 
--- RFC 2449 8.1, RFC 3206: what a response code tells the caller.
-local CODES = {["IN-USE"] = core.POP3_E_IN_USE,
-               ["LOGIN-DELAY"] = core.POP3_E_LOGIN_DELAY,
-               ["SYS/TEMP"] = core.POP3_E_SYS_TEMP,
-               ["SYS/PERM"] = core.POP3_E_SYS_PERM,
-               ["AUTH"] = core.POP3_E_AUTH}
-
--- The APOP timestamp as the C client finds it (find_stamp, client.c):
--- from the first "<" to the next ">", printable ASCII without "<", one
--- "@" neither first nor last, at most 255 octets; else none.
-local function apop_stamp(greeting)
-    local stamp = greeting:match("^[^<]*(<[^>]*>)")
-    if not stamp or #stamp > 255 then return nil end
-    local inner = stamp:sub(2, -2)
-    local _, ats = inner:gsub("@", "")
-    if ats ~= 1 or inner:find("^@") or inner:find("@$") or
-       inner:find("[^\33-\59\61-\126]") then
-        return nil
-    end
-    return stamp
-end
-
--- The status a -ERR's response code means (respcode.c): a known code,
--- or a more specific one below it ("SYS/TEMP/DISK"); else dflt.
-local function code_status(code, dflt)
-    code = code:upper()
-    for name, st in pairs(CODES) do
-        if code == name or code:sub(1, #name + 1) == name .. "/" then
-            return st
-        end
-    end
-    return dflt
-end
-
 local function num_size(text)
     local n, size = text:match("^(%d+) (%d+)")
     if not n or #n > 15 or #size > 15 then return nil end
@@ -221,8 +187,8 @@ function Client:_status_of(op, ev, data, err_status)
     local _, code = core.pop3_codec_resp_code(self.codec)
     self.server_text, self.resp_code = data or "", code or ""
     if ev == EV_ERR then
-        local s = code_status(self.resp_code,
-                              err_status or core.POP3_E_SERVER)
+        local s = core.pop3_resp_code_status(self.resp_code,
+                                             err_status or core.POP3_E_SERVER)
         return nil, op .. ": " .. core.pop3_strerror(s) .. " (server: " ..
                (code ~= "" and ("[" .. code .. "] ") or "") ..
                self.server_text .. ")", s
@@ -403,7 +369,8 @@ function Client:connect(host, port)
         return nil, err, st
     end
     self.greeting = text
-    self.apop_timestamp = apop_stamp(text)
+    -- As the C client finds it (pop3_apop_stamp), or nil.
+    self.apop_timestamp = select(2, core.pop3_apop_stamp(text))
     self.state = "authorization"
     if mode == "stls" then
         local caps

@@ -1,7 +1,8 @@
 /*
  * pop3_codec, the public engine: pipelined replies under every split of
  * the input and through a buffer smaller than the input, sticky errors,
- * the expectation queue, STLS injection, and the command formatter.
+ * the expectation queue, STLS injection, the command formatter, and the
+ * rules for response codes and APOP timestamps.
  */
 #include "pop3/pop3.h"
 #include "testlib.h"
@@ -359,6 +360,35 @@ static void test_format(void)
     CU_ASSERT(pop3_codec_format("USER", arg, NULL, line, &n) == POP3_E_ARG);
 }
 
+/* The reading rules event-loop clients share with the blocking client:
+ * a -ERR's code to a status, and the greeting's APOP timestamp. */
+static void test_reading_rules(void)
+{
+    const char *d = "x";
+    size_t n = 1;
+
+    CU_ASSERT(pop3_resp_code_status("IN-USE", POP3_E_SERVER) ==
+              POP3_E_IN_USE);
+    CU_ASSERT(pop3_resp_code_status("sys/temp/disk", POP3_E_SERVER) ==
+              POP3_E_SYS_TEMP);
+    CU_ASSERT(pop3_resp_code_status("AUTHX", POP3_E_AUTH_SERVER) ==
+              POP3_E_AUTH_SERVER);
+    CU_ASSERT(pop3_resp_code_status("", POP3_E_SERVER) == POP3_E_SERVER);
+    CU_ASSERT(pop3_resp_code_status(NULL, POP3_E_SERVER) == POP3_E_SERVER);
+
+    CU_ASSERT(pop3_apop_stamp("POP3 ready <1.2@host> now", &d, &n) ==
+              POP3_OK);
+    CU_ASSERT(n == 10 && memcmp(d, "<1.2@host>", 10) == 0);
+    CU_ASSERT(pop3_apop_stamp("ready <a@b@c>", &d, &n) == POP3_OK);
+    CU_ASSERT(d == NULL && n == 0); /* two "@" */
+    CU_ASSERT(pop3_apop_stamp("ready <bad> <1@h>", &d, &n) == POP3_OK);
+    CU_ASSERT(d == NULL); /* the first one counts, and it is malformed */
+    CU_ASSERT(pop3_apop_stamp("ready <1@h", &d, &n) == POP3_OK && !d);
+    CU_ASSERT(pop3_apop_stamp("ready", &d, &n) == POP3_OK && !d);
+    CU_ASSERT(pop3_apop_stamp(NULL, &d, &n) == POP3_E_ARG);
+    CU_ASSERT(pop3_apop_stamp("x", NULL, &n) == POP3_E_ARG);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -370,6 +400,7 @@ int main(void)
         {"arguments and the queue", test_args},
         {"bytes after +OK to STLS", test_stls_injection},
         {"command formatter", test_format},
+        {"response codes and APOP timestamps", test_reading_rules},
         {NULL, NULL}};
     return test_run_suite("engine_api", tests);
 }

@@ -916,6 +916,28 @@ POP3_API size_t pop3_codec_pending(const pop3_codec *codec);
 POP3_API size_t pop3_codec_expected(const pop3_codec *codec);
 
 /*
+ * What the client makes of a reply, for event-loop clients to read the
+ * same way.  The status a -ERR carrying response code `code` (without
+ * brackets; "" or NULL for none) stands for: IN-USE, LOGIN-DELAY,
+ * SYS/TEMP, SYS/PERM and AUTH, in any case and possibly followed by
+ * "/more" levels, give their own status; anything else gives `dflt`.
+ */
+POP3_API pop3_status pop3_resp_code_status(const char *code,
+                                           pop3_status dflt);
+
+/*
+ * The APOP timestamp (RFC 1939 7) in a greeting's text, as
+ * pop3_apop_timestamp() finds it: from the first "<" to the next ">",
+ * printable ASCII, exactly one "@" neither first nor last, at most 255
+ * octets with the brackets.  *data_out points into `greeting` (BORROWED),
+ * or is NULL when it holds no such timestamp.  Returns POP3_OK or
+ * POP3_E_ARG.
+ */
+POP3_API pop3_status pop3_apop_stamp(const char *greeting,
+                                     const char **data_out,
+                                     size_t *len_out);
+
+/*
  * Format one command line, "VERB[ a1[ a2]]\r\n", into line_out (room for
  * POP3_CODEC_LINE_MAX octets), NUL-terminated; *len_out is its length
  * without the NUL.  The checks are the client's: `verb` is 1-8 letters

@@ -59,11 +59,6 @@ _SASL = _c.POP3_CODEC_SASL
 _FATAL = (_c.POP3_FAMILY_PROTOCOL, _c.POP3_FAMILY_IO,
           _c.POP3_FAMILY_TIMEOUT, _c.POP3_FAMILY_TLS)
 
-# RFC 2449 8.1, RFC 3206: what a response code tells the caller.
-_CODES = {"IN-USE": _c.POP3_E_IN_USE, "LOGIN-DELAY": _c.POP3_E_LOGIN_DELAY,
-          "SYS/TEMP": _c.POP3_E_SYS_TEMP, "SYS/PERM": _c.POP3_E_SYS_PERM,
-          "AUTH": _c.POP3_E_AUTH}
-
 _NUM_SIZE = re.compile(rb"(\d{1,20}) (\d{1,20})(?: .*)?\Z", re.S)
 _NUM_UID = re.compile(rb"(\d{1,20}) ([\x21-\x7e]{1,70})\Z")
 
@@ -73,34 +68,6 @@ _KEPT = ("_text", "_code", "_greeting", "_stamp", "_auth_used", "_utf8")
 
 _U64 = 2**64 - 1
 _MAX_MSG = 0xFFFFFFFF
-
-
-def _code_status(code: str, default: int) -> int:
-    """The status a -ERR's response code means (respcode.c): a known
-    code, or a more specific one below it ("SYS/TEMP/DISK"); else
-    `default`."""
-    code = code.upper()
-    for name, status in _CODES.items():
-        if code == name or code.startswith(name + "/"):
-            return status
-    return default
-
-
-def _apop_stamp(greeting: str) -> Optional[str]:
-    """The APOP timestamp as the C client finds it (find_stamp in
-    client.c): from the first "<" to the next ">", printable ASCII
-    without "<", one "@" neither first nor last, at most 255 octets."""
-    start = greeting.find("<")
-    end = greeting.find(">", start + 1) if start >= 0 else -1
-    if end < 0:
-        return None
-    stamp = greeting[start:end + 1]
-    inner = stamp[1:-1]
-    if (len(stamp) > 255 or inner.count("@") != 1
-            or inner.startswith("@") or inner.endswith("@")
-            or any(not "\x21" <= ch <= "\x7e" or ch == "<" for ch in inner)):
-        return None
-    return stamp
 
 
 def _num_size(text: bytes) -> Optional[Tuple[int, int]]:
@@ -491,8 +458,8 @@ class Client:
                 code_part = f" [{self._code}]" if self._code else ""
                 self._trace("recv", f"{sign}{code_part} {self._text}".rstrip())
         if ev == _c.POP3_CODEC_ERR:
-            raise make_error(_code_status(self._code, err), op, self._text,
-                             self._code)
+            raise make_error(_c.pop3_resp_code_status(self._code, err), op,
+                             self._text, self._code)
         if ev == _c.POP3_CODEC_CONT and not cont:
             raise self._local(_c.POP3_E_PROTOCOL, op)
         return ev, data
@@ -575,7 +542,8 @@ class Client:
                 self._drop()  # a -ERR greeting: nothing more to say
             raise
         self._greeting = _text(text)
-        self._stamp = _apop_stamp(self._greeting)
+        _, stamp = _c.pop3_apop_stamp(text)  # as the C client finds it
+        self._stamp = _text(stamp) if stamp else None
         self._state = State.AUTHORIZATION
         if mode in (TLS.STLS, TLS.STLS_IF_OFFERED):
             try:
