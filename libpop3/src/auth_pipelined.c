@@ -150,6 +150,5 @@ pop3_status pop3__user_pass_pipelined(pop3_client *c, const char *user,
         return login; /* even if reading on then failed: it says why */
     if (c->failed != POP3_OK)
         return c->failed;
-    c->auth_used = "USER";
-    return POP3_OK;
+    return POP3_OK; /* auth_used was set before sending */
 }
