@@ -13,10 +13,11 @@
      POP3_AUTH_CRAM_MD5 | POP3_AUTH_SCRAM_SHA_1 | POP3_AUTH_SCRAM_SHA_256 | \
      POP3_AUTH_XOAUTH2 | POP3_AUTH_OAUTHBEARER)
 
-/* The size of the options as versions 1 and 2 of the header declared
+/* The size of the options as versions 1 to 3 of the header declared
  * them: callers built against those pass a struct that ends there. */
 #define OPTIONS_V1_SIZE offsetof(pop3_options, auth_methods)
 #define OPTIONS_V2_SIZE offsetof(pop3_options, pipeline_login)
+#define OPTIONS_V3_SIZE offsetof(pop3_options, early_capa)
 
 static void defaults(pop3_options *opts)
 {
@@ -43,7 +44,9 @@ void pop3_options_init_size(pop3_options *opts, size_t size)
         return;
     }
     /* An older, smaller struct: only its own fields, and its version. */
-    o.version = size >= OPTIONS_V2_SIZE ? 2 : 1;
+    o.version = size >= OPTIONS_V3_SIZE   ? 3
+                : size >= OPTIONS_V2_SIZE ? 2
+                                          : 1;
     memcpy(opts, &o, size);
 }
 
@@ -83,6 +86,8 @@ pop3_status pop3_client_new(const pop3_options *opts,
             memcpy(&o, opts, OPTIONS_V1_SIZE); /* newer fields: defaults */
         else if (opts->version == 2)
             memcpy(&o, opts, OPTIONS_V2_SIZE);
+        else if (opts->version == 3)
+            memcpy(&o, opts, OPTIONS_V3_SIZE);
         else
             return POP3_E_ARG; /* not filled by pop3_options_init */
         o.version = POP3_OPTIONS_VERSION;
@@ -194,8 +199,10 @@ static pop3_tls_mode tls_mode(pop3_tls_mode mode, unsigned int port)
  * before any credential can be sent. */
 static pop3_status negotiate_stls(pop3_client *c, int required)
 {
-    pop3_status st = pop3__capa_fetch(c);
+    pop3_status st = POP3_OK;
 
+    if (c->capa_known == POP3_CAPA_UNKNOWN) /* else asked before greeting */
+        st = pop3__capa_fetch(c);
     if (c->failed != POP3_OK)
         return st;
     if (pop3_capa_find(&c->capa, "STLS") == NULL) {
@@ -258,6 +265,13 @@ pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
             return pop3__done(c, st);
     }
 
+    /* CAPA on its way while the greeting is: its reply comes after it. */
+    if (c->opts.early_capa) {
+        st = pop3__send(c, "CAPA", NULL, NULL, POP3_MASK_NONE);
+        if (st != POP3_OK)
+            return pop3__done(c, st);
+    }
+
     /* RFC 1939 4: the greeting is a status line. */
     st = pop3__reply(c, POP3_EXPECT_STATUS, POP3_E_SERVER, &ev);
     if (st != POP3_OK) {
@@ -270,6 +284,12 @@ pop3_status pop3_connect(pop3_client *c, const char *host, unsigned int port)
     find_stamp(c, c->greeting);
     c->state = POP3_STATE_AUTHORIZATION;
 
+    if (c->opts.early_capa) {
+        /* A -ERR (RFC 1939 only) leaves the session as it is. */
+        st = pop3__capa_read(c);
+        if (c->failed != POP3_OK)
+            return pop3__done(c, st);
+    }
     if (mode == POP3_TLS_STLS_REQUIRED || mode == POP3_TLS_STLS_IF_OFFERED) {
         st = negotiate_stls(c, mode == POP3_TLS_STLS_REQUIRED);
         if (st != POP3_OK)

@@ -559,34 +559,38 @@ static void test_bad_arguments(void)
 }
 
 /* pop3_options_init fills only the struct its caller was built with: an
- * older, smaller one (version 2 ended before pipeline_login) is not
- * written past its end and says it is version 2; pop3_client_new takes
- * it with the newer fields at their defaults. */
+ * older, smaller one (version 2 ended before pipeline_login, version 3
+ * before early_capa) is not written past its end and says which version
+ * it is; pop3_client_new takes it with the newer fields at their
+ * defaults. */
 static void test_options_of_an_older_caller(void)
 {
-    const size_t v2 = offsetof(pop3_options, pipeline_login);
+    const size_t ends[] = {offsetof(pop3_options, pipeline_login),
+                           offsetof(pop3_options, early_capa)};
     union {
         pop3_options o;
         unsigned char raw[sizeof(pop3_options) + 32];
     } u;
     pop3_client *c = NULL;
-    size_t i, untouched = 0;
+    size_t i, k, untouched;
 
-    memset(u.raw, 0xAB, sizeof u.raw);
-    pop3_options_init_size(&u.o, v2);
-    CU_ASSERT(u.o.version == 2);
-    CU_ASSERT(u.o.io_timeout_ms == 60000 && u.o.tls_verify == 1);
-    for (i = v2; i < sizeof u.raw; i++)
-        untouched += u.raw[i] == 0xAB;
-    CU_ASSERT(untouched == sizeof u.raw - v2);
-    CU_ASSERT(pop3_client_new(&u.o, &c) == POP3_OK);
-    pop3_client_free(c);
+    for (k = 0; k < 2; k++) {
+        memset(u.raw, 0xAB, sizeof u.raw);
+        pop3_options_init_size(&u.o, ends[k]);
+        CU_ASSERT(u.o.version == k + 2);
+        CU_ASSERT(u.o.io_timeout_ms == 60000 && u.o.tls_verify == 1);
+        for (i = ends[k], untouched = 0; i < sizeof u.raw; i++)
+            untouched += u.raw[i] == 0xAB;
+        CU_ASSERT(untouched == sizeof u.raw - ends[k]);
+        CU_ASSERT(pop3_client_new(&u.o, &c) == POP3_OK);
+        pop3_client_free(c);
+    }
 
     /* The macro passes the caller's own size. */
     memset(u.raw, 0xAB, sizeof u.raw);
     pop3_options_init(&u.o);
     CU_ASSERT(u.o.version == POP3_OPTIONS_VERSION);
-    CU_ASSERT(u.o.pipeline_login == 0);
+    CU_ASSERT(u.o.pipeline_login == 0 && u.o.early_capa == 0);
     CU_ASSERT(u.raw[sizeof(pop3_options)] == 0xAB);
 
     /* Too small to be options at all: nothing written. */

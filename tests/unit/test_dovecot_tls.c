@@ -122,6 +122,56 @@ static void test_automatic_and_capa(void)
     pop3_client_free(c);
 }
 
+/* The first lines of a session, as '>' (sent) and '<' (received). */
+static void note_direction(void *ctx, pop3_trace_dir dir, const char *line,
+                           size_t len)
+{
+    char *order = ctx;
+    size_t n = strlen(order);
+
+    (void)line;
+    (void)len;
+    if (n < 7)
+        order[n] = dir == POP3_TRACE_SEND ? '>' : '<';
+}
+
+/* early_capa against Dovecot: CAPA is out before the greeting is read,
+ * in cleartext before STLS and inside implicit TLS, and the session goes
+ * on as without it (the STLS check uses that CAPA's STLS line). */
+static void test_early_capa(void)
+{
+    static const pop3_tls_mode modes[] = {POP3_TLS_STLS_REQUIRED,
+                                          POP3_TLS_IMPLICIT};
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        char order[8] = "";
+        pop3_options o;
+        pop3_client *c = NULL;
+        uint64_t n, size;
+        unsigned int port = modes[i] == POP3_TLS_IMPLICIT
+                                ? dovecot_env_port("POP3S_PORT")
+                                : dovecot_port();
+
+        pop3_options_init(&o);
+        o.tls = modes[i];
+        o.ca_file = ca;
+        o.early_capa = 1;
+        o.trace = note_direction;
+        o.trace_ctx = order;
+        o.io_timeout_ms = 10000;
+        CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
+        CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.2", port) == POP3_OK);
+        CU_ASSERT(strncmp(order, "><", 2) == 0); /* CAPA, then greeting */
+        CU_ASSERT(pop3_is_tls(c));
+        CU_ASSERT(pop3_has_sasl(c, "SCRAM-SHA-256"));
+        CU_ASSERT(pop3_authenticate(c, "tls1", "secret") == POP3_OK);
+        CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK);
+        CU_ASSERT(pop3_quit(c) == POP3_OK);
+        pop3_client_free(c);
+    }
+}
+
 static void test_uidl_and_top(void)
 {
     static const char *const files[] = {"plain.eml", "dots.eml", NULL};
@@ -235,6 +285,8 @@ int main(void)
         {"STLS: PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1/256, APOP",
          test_stls_every_mechanism},
         {"automatic choice, CAPA, response codes", test_automatic_and_capa},
+        {"early_capa: CAPA before the greeting, STLS and implicit",
+         test_early_capa},
         {"UIDL and TOP over TLS", test_uidl_and_top},
         {"wrong CA or name refused", test_refused_certificates},
         {"IN-USE over TLS", test_in_use_over_tls},

@@ -59,20 +59,29 @@ static void on_trace(void *ctx, pop3_trace_dir dir, const char *line,
     }
 }
 
-static pop3_client *connected_traced(int pipeline_login, trace_log *t)
+static pop3_client *client_with(int pipeline_login, int early_capa,
+                                pop3_tls_mode tls, trace_log *t)
 {
     pop3_options o;
     pop3_client *c = NULL;
 
     pop3_options_init(&o);
     o.pipeline_login = pipeline_login;
-    o.tls = POP3_TLS_NONE;
+    o.early_capa = early_capa;
+    o.tls = tls;
     o.io_timeout_ms = 3000; /* a client that waits times out */
     if (t != NULL) {
         o.trace = on_trace;
         o.trace_ctx = t;
     }
     CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
+    return c;
+}
+
+static pop3_client *connected_traced(int pipeline_login, trace_log *t)
+{
+    pop3_client *c = client_with(pipeline_login, 0, POP3_TLS_NONE, t);
+
     CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
     return c;
 }
@@ -454,6 +463,110 @@ static void test_discard_after_quit_sent(void)
     test_server_stop(&srv);
 }
 
+/* early_capa: CAPA goes out before the greeting comes (the scenario
+ * greets only once CAPA is in, so a client that waited would time out),
+ * its reply is read after the greeting, and the login that follows
+ * pipelines on it without asking again. */
+static void test_early_capa(void)
+{
+    trace_log t = {{0}, 0};
+    pop3_client *c;
+
+    start_scenario("C CAPA\n"
+                   "S +OK ready <1.2@x>\\r\\n"
+                   "+OK\\r\\nUSER\\r\\nPIPELINING\\r\\n.\\r\\n\n"
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n+OK logged in\\r\\n"
+                   "+OK\\r\\nPIPELINING\\r\\nTOP\\r\\n.\\r\\n+OK 2 20\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = client_with(1, 1, POP3_TLS_NONE, &t);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    CU_ASSERT_STRING_EQUAL(pop3_greeting(c), "ready <1.2@x>");
+    CU_ASSERT_STRING_EQUAL(pop3_apop_timestamp(c), "<1.2@x>");
+    CU_ASSERT(pop3_has_capa(c, "PIPELINING") && pop3_has_capa(c, "USER"));
+    CU_ASSERT(strncmp(t.text, ">CAPA\n<+OK ready", 16) == 0);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_has_capa(c, "TOP") && !pop3_has_capa(c, "USER"));
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(count_in_log("CAPA") == 2);
+    test_server_stop(&srv);
+}
+
+/* A -ERR to the early CAPA is an RFC 1939 server: connected, nothing
+ * listed, and the login goes one command at a time. */
+static void test_early_capa_refused(void)
+{
+    pop3_client *c;
+
+    start_scenario("C CAPA\n"
+                   "S +OK ready\\r\\n-ERR what\\r\\n\n"
+                   "C USER alice\n"
+                   "S +OK\\r\\n\n"
+                   "C*\n"
+                   "S +OK in\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = client_with(1, 1, POP3_TLS_NONE, NULL);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    CU_ASSERT(pop3_capa_line(c, 0) == NULL);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* A -ERR greeting fails the connect with its text, CAPA's reply unread;
+ * a server that hangs up on the early CAPA fails it too; either way the
+ * client can connect again. */
+static void test_early_capa_bad_greeting(void)
+{
+    pop3_client *c;
+
+    start_scenario("C CAPA\n"
+                   "S -ERR [SYS/TEMP] busy\\r\\n+OK\\r\\nUSER\\r\\n.\\r\\n\n"
+                   "E\n");
+    c = client_with(0, 1, POP3_TLS_NONE, NULL);
+    CU_ASSERT(pop3_connect(c, "127.0.0.1", srv.port) == POP3_E_SYS_TEMP);
+    CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "busy");
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_DISCONNECTED);
+    CU_ASSERT(pop3_capa_line(c, 0) == NULL);
+    test_server_stop(&srv);
+
+    start_scenario("C CAPA\n"
+                   "X\n");
+    CU_ASSERT(pop3_connect(c, "127.0.0.1", srv.port) == POP3_E_EOF);
+    CU_ASSERT(pop3_get_state(c) == POP3_STATE_DISCONNECTED);
+    pop3_client_free(c);
+    test_server_stop(&srv);
+}
+
+/* STLS required: the early CAPA is the one the STLS check uses (no second
+ * CAPA in cleartext); without STLS in it nothing else is sent. */
+static void test_early_capa_stls_required(void)
+{
+    pop3_client *c;
+
+    start_scenario("C CAPA\n"
+                   "S +OK ready\\r\\n+OK\\r\\nUSER\\r\\n.\\r\\n\n"
+                   "E\n");
+    c = client_with(0, 1, POP3_TLS_STLS_REQUIRED, NULL);
+    CU_ASSERT(pop3_connect(c, "127.0.0.1", srv.port) ==
+              POP3_E_TLS_UNAVAILABLE);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(count_in_log("CAPA") == 1);
+    test_server_stop(&srv);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -471,6 +584,11 @@ int main(void)
         {"a malformed STAT reply is not kept", test_bad_stat_not_kept},
         {"no PIPELINING: one at a time", test_without_pipelining},
         {"discard after QUIT went out", test_discard_after_quit_sent},
+        {"early_capa: CAPA before the greeting", test_early_capa},
+        {"early_capa: -ERR to CAPA", test_early_capa_refused},
+        {"early_capa: -ERR greeting, hang-up", test_early_capa_bad_greeting},
+        {"early_capa: STLS required, not listed",
+         test_early_capa_stls_required},
         {NULL, NULL}};
     return test_run_suite("pipelined_login", tests);
 }

@@ -182,9 +182,20 @@ typedef struct pop3_options {
                                   for the session after it); default 0:
                                   USER and PASS together, then CAPA and
                                   STAT (two round trips) */
+
+    /* Added in version 4. */
+    int early_capa;            /* 1: pop3_connect sends CAPA as soon as
+                                  the connection (and implicit TLS) is up,
+                                  without waiting for the greeting, and
+                                  reads its reply after it: capabilities
+                                  known on return, half a round trip
+                                  sooner than asking afterwards.  RFC 1939
+                                  has the client wait for the greeting; a
+                                  server that drops early talkers fails
+                                  the connect.  Default 0 */
 } pop3_options;
 
-#define POP3_OPTIONS_VERSION 3
+#define POP3_OPTIONS_VERSION 4
 
 /*
  * Fill `opts` with the defaults above: pop3_options_init(&opts).  A macro
@@ -232,7 +243,9 @@ POP3_API void pop3_client_free(pop3_client *client);
  *
  * TLS follows opts.tls (POP3_TLS_DEFAULT: implicit TLS on port 995, else
  * STLS required).  Implicit TLS shakes hands before the greeting.  The
- * STLS modes send CAPA after the greeting and, when it lists STLS, send
+ * STLS modes send CAPA after the greeting (before it with
+ * opts.early_capa, which also asks CAPA when no STLS mode would) and,
+ * when it lists STLS, send
  * STLS, shake hands and send CAPA again (RFC 2595 4); if TLS is required
  * and CAPA fails or lacks STLS, or STLS gets -ERR, the connection is
  * closed before anything else is sent (POP3_E_TLS_UNAVAILABLE).  The
