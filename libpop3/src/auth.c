@@ -38,7 +38,7 @@ pop3_status pop3__user_pass(pop3_client *c, const char *user,
 
     if (st != POP3_OK)
         return st;
-    if (pop3__login_pipelines(c))
+    if (pop3__pipelines(c, 0)) /* CAPA is not asked for a login */
         return pop3__user_pass_pipelined(c, user, password);
     c->auth_used = "USER";
     st = pop3__simple(c, "USER", user, NULL, pop3__auth_err(c));

@@ -1,6 +1,7 @@
 /*
  * USER/PASS pipelined (RFC 2449 6.6).  When the server listed PIPELINING
- * before login, USER and PASS go out in one write, then CAPA and STAT (the
+ * before login (or opts.pipelining assumes it), USER and PASS go out in
+ * one write, then CAPA and STAT (the
  * capabilities of the new state, RFC 2449 5, and the maildrop's size) in
  * another once PASS is accepted: two round trips instead of four.  With
  * opts.pipeline_login all four go in one write, one round trip; that asks
@@ -16,11 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int pop3__login_pipelines(const pop3_client *c)
-{
-    return c->capa_known == POP3_CAPA_LISTED &&
-           pop3_capa_find(&c->capa, "PIPELINING") != NULL;
-}
 
 /* Append "VERB[ arg]\r\n" at buf + *len and trace it, the argument shown
  * as "****" when secret.  The caller checked the lengths. */

@@ -94,7 +94,8 @@ pop3_status pop3_client_new(const pop3_options *opts,
     }
     if (o.max_line < 64 || o.max_line > 1024 * 1024 ||
         o.buffer_size < 2 * o.max_line || o.tls > POP3_TLS_IMPLICIT ||
-        o.tls < POP3_TLS_DEFAULT ||
+        o.tls < POP3_TLS_DEFAULT || o.pipelining < POP3_PIPELINING_AUTO ||
+        o.pipelining > POP3_PIPELINING_OFF ||
         (o.auth_methods & ~(unsigned int)ALL_METHODS) != 0)
         return POP3_E_ARG;
 

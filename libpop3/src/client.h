@@ -155,9 +155,11 @@ pop3_status pop3__user_pass(pop3_client *c, const char *user,
 pop3_status pop3__apop(pop3_client *c, const char *user,
                        const char *secret);
 
-/* Whether USER/PASS may go out pipelined: the server listed PIPELINING
- * in a CAPA before login (auth_pipelined.c). */
-int pop3__login_pipelines(const pop3_client *c);
+/* Whether commands may go out before earlier ones are answered: the
+ * server's CAPA said PIPELINING, unless opts.pipelining says OFF, or
+ * ASSUME while no CAPA has been read.  With `ask`, a CAPA not yet read is
+ * asked now (AUTO); without, not knowing means no (pipeline.c). */
+int pop3__pipelines(pop3_client *c, int ask);
 
 /* USER, PASS, CAPA and STAT in one write; the replies read in order.
  * Returns as pop3__user_pass (arguments checked by the caller). */

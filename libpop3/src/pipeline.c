@@ -14,13 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+int pop3__pipelines(pop3_client *c, int ask)
+{
+    if (c->opts.pipelining == POP3_PIPELINING_OFF)
+        return 0;
+    if (c->capa_known == POP3_CAPA_UNKNOWN) {
+        if (c->opts.pipelining == POP3_PIPELINING_ASSUME)
+            return 1;
+        if (!ask)
+            return 0;
+        pop3__capa_fetch(c); /* -ERR: RFC 1939 only, so no pipelining */
+    }
+    return c->capa_known == POP3_CAPA_LISTED &&
+           pop3_capa_find(&c->capa, "PIPELINING") != NULL;
+}
+
 /* Octets of commands in flight: a window when the server pipelines,
- * else 1 (one command at a time).  CAPA is asked for when not yet known. */
+ * else 1 (one command at a time). */
 static size_t window(pop3_client *c)
 {
-    if (c->capa_known == POP3_CAPA_UNKNOWN)
-        pop3__capa_fetch(c); /* -ERR: RFC 1939 only, so no pipelining */
-    return pop3_has_capa(c, "PIPELINING") ? POP3_PIPELINE_WINDOW : 1;
+    return pop3__pipelines(c, 1) ? POP3_PIPELINE_WINDOW : 1;
 }
 
 /* Append "VERB n[ lines]\r\n" to buf at *len (room is checked by the
@@ -151,12 +164,10 @@ static pop3_status begin_batch(pop3_client *c, const unsigned int *msgs,
         st = copy_msgs(msgs, count, &copy);
     if (st != POP3_OK)
         return pop3__done(c, st);
-    if (c->capa_known == POP3_CAPA_UNKNOWN) {
-        pop3__capa_fetch(c); /* to learn whether the server pipelines */
-        if (c->failed != POP3_OK) {
-            free(copy);
-            return pop3__done(c, c->failed);
-        }
+    pop3__pipelines(c, 1); /* CAPA now, not between a batch's commands */
+    if (c->failed != POP3_OK) {
+        free(copy);
+        return pop3__done(c, c->failed);
     }
     pop3__batch_clear(c);
     c->batch.msgs = copy;

@@ -209,6 +209,63 @@ static void test_large_message_streams(void)
     pop3_client_free(c);
 }
 
+/* The first lines of a session, as '>' (sent) and '<' (received). */
+static void note_direction(void *ctx, pop3_trace_dir dir, const char *line,
+                           size_t len)
+{
+    char *order = ctx;
+    size_t n = strlen(order);
+
+    (void)line;
+    (void)len;
+    if (n < 7)
+        order[n] = dir == POP3_TRACE_SEND ? '>' : '<';
+}
+
+/* opts.pipelining ASSUME with pipeline_login against Dovecot: USER,
+ * PASS, CAPA and STAT go out together right after the greeting (no CAPA
+ * first), then every message as one batch with QUIT. */
+static void test_assumed_pipelining(void)
+{
+    static const char *const files[] = {"plain.eml", "dots.eml", NULL};
+    static const unsigned int msgs[] = {1, 2};
+    char order[8] = "";
+    pop3_options o;
+    pop3_client *c = NULL;
+    uint64_t count = 0, total = 0, octets = 0;
+    unsigned int msg, seen = 0;
+    const char *data;
+    size_t len;
+
+    CU_ASSERT_FATAL(dovecot_seed("core5", files, NULL) == 0);
+    pop3_options_init(&o);
+    o.tls = POP3_TLS_NONE;
+    o.pipelining = POP3_PIPELINING_ASSUME;
+    o.pipeline_login = 1;
+    o.trace = note_direction;
+    o.trace_ctx = order;
+    o.io_timeout_ms = 20000;
+    CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", dovecot_port()) ==
+                    POP3_OK);
+    CU_ASSERT(pop3_login(c, "core5", "secret") == POP3_OK);
+    /* Greeting, then USER PASS CAPA STAT sent before any reply. */
+    CU_ASSERT(strncmp(order, "<>>>><", 6) == 0);
+    CU_ASSERT(pop3_has_capa(c, "PIPELINING"));
+    CU_ASSERT(pop3_stat(c, &count, &total) == POP3_OK && count == 2);
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
+    while (pop3_many_next(c, &msg) == POP3_OK) {
+        seen++;
+        while (pop3_body_next(c, &data, &len) == POP3_OK)
+            octets += len;
+    }
+    CU_ASSERT(seen == 2 && octets == total);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(dovecot_count("core5") == 2);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -217,6 +274,8 @@ int main(void)
         {"wrong password", test_wrong_password},
         {"DELE with QUIT and with a dropped connection",
          test_dele_quit_and_drop},
+        {"pipelining assumed: login and batch without CAPA",
+         test_assumed_pipelining},
         {"30 MB message streams in constant memory",
          test_large_message_streams},
         {NULL, NULL}};

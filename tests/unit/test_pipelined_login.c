@@ -60,7 +60,8 @@ static void on_trace(void *ctx, pop3_trace_dir dir, const char *line,
 }
 
 static pop3_client *client_with(int pipeline_login, int early_capa,
-                                pop3_tls_mode tls, trace_log *t)
+                                pop3_tls_mode tls, trace_log *t,
+                                pop3_pipelining pipelining)
 {
     pop3_options o;
     pop3_client *c = NULL;
@@ -68,6 +69,7 @@ static pop3_client *client_with(int pipeline_login, int early_capa,
     pop3_options_init(&o);
     o.pipeline_login = pipeline_login;
     o.early_capa = early_capa;
+    o.pipelining = pipelining;
     o.tls = tls;
     o.io_timeout_ms = 3000; /* a client that waits times out */
     if (t != NULL) {
@@ -80,7 +82,8 @@ static pop3_client *client_with(int pipeline_login, int early_capa,
 
 static pop3_client *connected_traced(int pipeline_login, trace_log *t)
 {
-    pop3_client *c = client_with(pipeline_login, 0, POP3_TLS_NONE, t);
+    pop3_client *c = client_with(pipeline_login, 0, POP3_TLS_NONE, t,
+                                 POP3_PIPELINING_AUTO);
 
     CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
     return c;
@@ -484,7 +487,7 @@ static void test_early_capa(void)
                    "C QUIT\n"
                    "S +OK bye\\r\\n\n"
                    "E\n");
-    c = client_with(1, 1, POP3_TLS_NONE, &t);
+    c = client_with(1, 1, POP3_TLS_NONE, &t, POP3_PIPELINING_AUTO);
     CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
     CU_ASSERT_STRING_EQUAL(pop3_greeting(c), "ready <1.2@x>");
     CU_ASSERT_STRING_EQUAL(pop3_apop_timestamp(c), "<1.2@x>");
@@ -514,7 +517,7 @@ static void test_early_capa_refused(void)
                    "C QUIT\n"
                    "S +OK bye\\r\\n\n"
                    "E\n");
-    c = client_with(1, 1, POP3_TLS_NONE, NULL);
+    c = client_with(1, 1, POP3_TLS_NONE, NULL, POP3_PIPELINING_AUTO);
     CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
     CU_ASSERT(pop3_capa_line(c, 0) == NULL);
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
@@ -534,7 +537,7 @@ static void test_early_capa_bad_greeting(void)
     start_scenario("C CAPA\n"
                    "S -ERR [SYS/TEMP] busy\\r\\n+OK\\r\\nUSER\\r\\n.\\r\\n\n"
                    "E\n");
-    c = client_with(0, 1, POP3_TLS_NONE, NULL);
+    c = client_with(0, 1, POP3_TLS_NONE, NULL, POP3_PIPELINING_AUTO);
     CU_ASSERT(pop3_connect(c, "127.0.0.1", srv.port) == POP3_E_SYS_TEMP);
     CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "busy");
     CU_ASSERT(pop3_get_state(c) == POP3_STATE_DISCONNECTED);
@@ -558,13 +561,144 @@ static void test_early_capa_stls_required(void)
     start_scenario("C CAPA\n"
                    "S +OK ready\\r\\n+OK\\r\\nUSER\\r\\n.\\r\\n\n"
                    "E\n");
-    c = client_with(0, 1, POP3_TLS_STLS_REQUIRED, NULL);
+    c = client_with(0, 1, POP3_TLS_STLS_REQUIRED, NULL,
+                    POP3_PIPELINING_AUTO);
     CU_ASSERT(pop3_connect(c, "127.0.0.1", srv.port) ==
               POP3_E_TLS_UNAVAILABLE);
     pop3_client_free(c);
     CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
     CU_ASSERT(count_in_log("CAPA") == 1);
     test_server_stop(&srv);
+}
+
+/* POP3_PIPELINING_ASSUME: no CAPA before the login, which goes in one
+ * write (the scenario answers once all four lines are in; a client that
+ * asked CAPA first would be a #MISMATCH); the CAPA read with it lists no
+ * PIPELINING, and that list wins: the batch goes one RETR at a time. */
+static void test_assume_pipelining(void)
+{
+    static const unsigned int msgs[] = {1, 2};
+    trace_log t = {{0}, 0};
+    unsigned int got;
+    char buf[64];
+    pop3_client *c;
+
+    start_scenario("S +OK ready\\r\\n\n"
+                   "C USER alice\n"
+                   "C*\n"
+                   "C CAPA\n"
+                   "C STAT\n"
+                   "S +OK\\r\\n+OK in\\r\\n+OK\\r\\nTOP\\r\\n.\\r\\n"
+                   "+OK 2 20\\r\\n\n"
+                   "C RETR 1\n"
+                   "S +OK one\\r\\nmsg1\\r\\n.\\r\\n\n"
+                   "C RETR 2\n"
+                   "S +OK two\\r\\nmsg2\\r\\n.\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = client_with(1, 0, POP3_TLS_NONE, &t, POP3_PIPELINING_ASSUME);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_has_capa(c, "TOP") && !pop3_has_capa(c, "PIPELINING"));
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(strstr(t.text, ">RETR 1\n<+OK one\n>RETR 2\n") != NULL);
+    test_server_stop(&srv);
+}
+
+/* ASSUME with no CAPA read at all (APOP logs in without one): a batch
+ * goes in one write without asking CAPA first. */
+static void test_assume_pipelining_batch(void)
+{
+    static const unsigned int msgs[] = {1, 2};
+    unsigned int got;
+    char buf[64];
+    pop3_client *c;
+
+    start_scenario("S +OK ready <1.2@x>\\r\\n\n"
+                   "C*\n"
+                   "S +OK in\\r\\n\n"
+                   "C RETR 1\n"
+                   "C RETR 2\n"
+                   "C QUIT\n"
+                   "S +OK\\r\\nmsg1\\r\\n.\\r\\n+OK\\r\\nmsg2\\r\\n.\\r\\n"
+                   "+OK bye\\r\\n\n"
+                   "E\n");
+    c = client_with(0, 0, POP3_TLS_NONE, NULL, POP3_PIPELINING_ASSUME);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    CU_ASSERT(pop3_apop(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
+/* POP3_PIPELINING_OFF: PIPELINING listed, yet every command waits for
+ * the reply before it (the trace shows each reply before the next
+ * command), and QUIT goes after the batch, not with it. */
+static void test_pipelining_off(void)
+{
+    static const unsigned int msgs[] = {1, 2};
+    trace_log t = {{0}, 0};
+    unsigned int got;
+    char buf[64];
+    pop3_client *c;
+    pop3_options o;
+
+    start_scenario(GREETING_AND_CAPA
+                   "C USER alice\n"
+                   "S +OK\\r\\n\n"
+                   "C*\n"
+                   "S +OK in\\r\\n\n"
+                   "C CAPA\n"
+                   "S +OK\\r\\nPIPELINING\\r\\n.\\r\\n\n"
+                   "C RETR 1\n"
+                   "S +OK one\\r\\nmsg1\\r\\n.\\r\\n\n"
+                   "C RETR 2\n"
+                   "S +OK two\\r\\nmsg2\\r\\n.\\r\\n\n"
+                   "C QUIT\n"
+                   "S +OK bye\\r\\n\n"
+                   "E\n");
+    c = client_with(1, 0, POP3_TLS_NONE, &t, POP3_PIPELINING_OFF);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    CU_ASSERT(pop3_capa(c) == POP3_OK && pop3_has_capa(c, "PIPELINING"));
+    CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
+    CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
+    CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
+    CU_ASSERT(body(c, buf, sizeof buf) == 6);
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    CU_ASSERT(pop3_quit(c) == POP3_OK);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    CU_ASSERT(strstr(t.text, ">USER alice\n<+OK\n>PASS ****\n<+OK in\n") !=
+              NULL);
+    CU_ASSERT(strstr(t.text, ">RETR 1\n<+OK one\n>RETR 2\n<+OK two\n"
+                             ">QUIT\n") != NULL);
+    test_server_stop(&srv);
+
+    /* Not one of the three: refused before anything is made. */
+    pop3_options_init(&o);
+    o.pipelining = (pop3_pipelining)3;
+    c = NULL;
+    CU_ASSERT(pop3_client_new(&o, &c) == POP3_E_ARG && c == NULL);
 }
 
 int main(void)
@@ -589,6 +723,11 @@ int main(void)
         {"early_capa: -ERR greeting, hang-up", test_early_capa_bad_greeting},
         {"early_capa: STLS required, not listed",
          test_early_capa_stls_required},
+        {"pipelining ASSUME: login without CAPA, a CAPA read wins",
+         test_assume_pipelining},
+        {"pipelining ASSUME: a batch without CAPA",
+         test_assume_pipelining_batch},
+        {"pipelining OFF: one command at a time", test_pipelining_off},
         {NULL, NULL}};
     return test_run_suite("pipelined_login", tests);
 }

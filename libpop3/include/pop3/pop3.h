@@ -140,6 +140,17 @@ typedef enum pop3_trace_dir {
 typedef void (*pop3_trace_fn)(void *ctx, pop3_trace_dir dir, const char *line,
                               size_t len);
 
+/* When commands go out without waiting for the replies to earlier ones
+ * (RFC 2449 6.6: the login, and batches of RETR, TOP, DELE, LIST, UIDL). */
+typedef enum pop3_pipelining {
+    POP3_PIPELINING_AUTO = 0,   /* when the server's CAPA listed PIPELINING;
+                                   a batch asks CAPA first if not yet read */
+    POP3_PIPELINING_ASSUME = 1, /* as if listed until a CAPA is read: for a
+                                   server known from an earlier session,
+                                   the login and batches need no CAPA */
+    POP3_PIPELINING_OFF = 2     /* never: one command at a time */
+} pop3_pipelining;
+
 typedef struct pop3_options {
     unsigned int version;   /* set by pop3_options_init(); leave as is */
     int connect_timeout_ms; /* deadline for connecting; default 30000 */
@@ -193,6 +204,7 @@ typedef struct pop3_options {
                                   has the client wait for the greeting; a
                                   server that drops early talkers fails
                                   the connect.  Default 0 */
+    pop3_pipelining pipelining; /* default POP3_PIPELINING_AUTO */
 } pop3_options;
 
 #define POP3_OPTIONS_VERSION 4
@@ -306,10 +318,12 @@ POP3_API const char *pop3_apop_timestamp(const pop3_client *client);
  * AUTH-RESP-CODE: not a credentials problem), or a failure of the
  * connection.  See also pop3_auth() and pop3_authenticate() below.
  *
- * When a CAPA before it (pop3_capa) listed PIPELINING, pop3_login sends
- * USER and PASS in one write, then CAPA and STAT in another (RFC 2449
- * 6.6): the capabilities and pop3_stat's answer come with the login, in
- * two round trips, or one with opts.pipeline_login.  Otherwise USER and
+ * When a CAPA before it (pop3_capa, or opts.early_capa) listed
+ * PIPELINING, or none was read and opts.pipelining is
+ * POP3_PIPELINING_ASSUME, pop3_login sends USER and PASS in one write,
+ * then CAPA and STAT in another (RFC 2449 6.6): the capabilities and
+ * pop3_stat's answer come with the login, in two round trips, or one
+ * with opts.pipeline_login.  Otherwise USER and
  * PASS go one at a time, and CAPA follows if one was asked before.  A
  * refused pipelined login returns the refusal (and keeps its server text)
  * even when the connection ended while the replies after it were read;
@@ -726,7 +740,9 @@ POP3_API const char *pop3_error_detail(const pop3_client *client);
  * Many messages at once, pipelined (RFC 2449 6.6).
  *
  * When the server lists PIPELINING in CAPA (asked for first when the
- * client has not seen a CAPA yet), these send several commands before
+ * client has not seen a CAPA yet; not asked, and assumed, with
+ * opts.pipelining POP3_PIPELINING_ASSUME; never with
+ * POP3_PIPELINING_OFF), these send several commands before
  * reading the replies, within a window (POP3_PIPELINE_WINDOW octets of
  * commands in flight, several hundred commands, topped up once half of it
  * is answered) small enough that neither side's buffers can fill and
