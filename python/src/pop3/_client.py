@@ -128,6 +128,24 @@ def _tls_mode(tls: Union[TLS, str]) -> TLS:
                     f"{type(tls).__name__}")
 
 
+# pipelining= values, as the C library's pop3_pipelining.
+_PIPELINING = {"auto": _c.POP3_PIPELINING_AUTO,
+               "assume": _c.POP3_PIPELINING_ASSUME,
+               "off": _c.POP3_PIPELINING_OFF}
+
+
+def _pipelining_mode(value: str) -> int:
+    if not isinstance(value, str):
+        raise TypeError(f"pipelining must be a str, not "
+                        f"{type(value).__name__}")
+    try:
+        return _PIPELINING[value.lower()]
+    except KeyError:
+        raise ArgumentError(f"pipelining={value!r}: expected one of "
+                            f"{', '.join(_PIPELINING)}",
+                            status=_c.POP3_E_ARG) from None
+
+
 if TYPE_CHECKING:
     AuthMethods = Union[Auth, str, Iterable[Union[Auth, str]]]
 
@@ -503,10 +521,24 @@ class Client:
             server offers it, for UTF-8 user names and passwords with
             USER/PASS and APOP (SASL carries UTF-8 in any case).
         pipeline_login: when :meth:`capabilities` before :meth:`login`
-            listed ``PIPELINING``, send USER, PASS, CAPA and STAT in one
+            listed ``PIPELINING`` (or `early_capa` did, or `pipelining`
+            is ``"assume"``), send USER, PASS, CAPA and STAT in one
             write (one round trip) instead of USER and PASS, then CAPA and
             STAT (two).  Only for servers known to keep commands sent
             before the login for the session after it (Dovecot does).
+        early_capa: send CAPA as soon as the connection (and implicit
+            TLS) is up, without waiting for the greeting, so the
+            capabilities are known when :meth:`connect` returns at no
+            round trip of their own.  RFC 1939 has the client wait for
+            the greeting; a server that drops early talkers fails the
+            connect.  Default ``False``.
+        pipelining: when commands go out before earlier ones are
+            answered (the login, :meth:`retrieve_many` and the other
+            batches): ``"auto"`` (default) when the server's CAPA listed
+            ``PIPELINING``, asking CAPA first for a batch; ``"assume"``
+            as if listed until a CAPA is read (for a server known from an
+            earlier session: no CAPA round trip first); ``"off"`` never,
+            one command at a time.
         trace: a callable ``trace(direction, line)`` given each command
             sent (``"send"``) and each status or listing line received
             (``"recv"``), without CRLF; passwords are masked.  It must not
@@ -535,6 +567,8 @@ class Client:
                  auth_methods: Optional[AuthMethods] = None,
                  utf8: bool = False,
                  pipeline_login: bool = False,
+                 early_capa: bool = False,
+                 pipelining: str = "auto",
                  trace: Optional[TraceHook] = None,
                  max_line: Optional[int] = None,
                  buffer_size: Optional[int] = None) -> None:
@@ -554,6 +588,8 @@ class Client:
         opts.allow_cleartext = 1 if allow_cleartext else 0
         opts.utf8 = 1 if utf8 else 0
         opts.pipeline_login = 1 if pipeline_login else 0
+        opts.early_capa = 1 if early_capa else 0
+        opts.pipelining = _pipelining_mode(pipelining)
         if auth_methods is not None:
             opts.auth_methods = _auth_methods(auth_methods)
         io_ms = _seconds_to_ms("timeout", timeout)
