@@ -1,7 +1,7 @@
 /*
  * bench_pop3: the libpop3 C runner of the benchmark.
  *
- *     bench_pop3 [--pipelined] HOST PORT USER PASS
+ *     bench_pop3 [--pipelined | --known] HOST PORT USER PASS
  *
  * Logs in with USER/PASS over cleartext, retrieves every message of the
  * maildrop into memory (each chunk is read where the library left it,
@@ -15,7 +15,9 @@
  * USER, PASS, CAPA and STAT in one write (pop3_login with
  * opts.pipeline_login), and fetch_many() asks for every message as one
  * pipelined batch (pop3_retr_many_begin) with QUIT after its last command
- * (pop3_many_then_quit).
+ * (pop3_many_then_quit).  --known is --pipelined for a server known to
+ * pipeline (opts.pipelining POP3_PIPELINING_ASSUME): no CAPA before the
+ * login, which goes out as soon as the greeting is in.
  */
 #include <pop3/pop3.h>
 
@@ -98,22 +100,27 @@ int main(int argc, char **argv)
     pop3_client *c = NULL;
     uint64_t count = 0, size = 0, octets = 0;
     unsigned sum = 0;
-    int rc = 1, many = 0;
+    int rc = 1, many = 0, known = 0;
 
-    if (argc == 6 && strcmp(argv[1], "--pipelined") == 0) {
+    if (argc == 6 && (strcmp(argv[1], "--pipelined") == 0 ||
+                      strcmp(argv[1], "--known") == 0)) {
         many = 1;
+        known = strcmp(argv[1], "--known") == 0;
         argv++;
         argc--;
     }
     if (argc != 5) {
-        fprintf(stderr, "usage: bench_pop3 [--pipelined] HOST PORT USER "
-                        "PASS\n");
+        fprintf(stderr, "usage: bench_pop3 [--pipelined | --known] HOST "
+                        "PORT USER PASS\n");
         return 2;
     }
     pop3_options_init(&opts);
     opts.tls = POP3_TLS_NONE;
     opts.pipeline_login = many; /* Dovecot keeps what precedes the login */
-    opts.early_capa = many;     /* and reads what precedes the greeting */
+    if (known)
+        opts.pipelining = POP3_PIPELINING_ASSUME;
+    else
+        opts.early_capa = many; /* Dovecot reads what precedes the greeting */
     if (pop3_client_new(&opts, &c) != POP3_OK) {
         fprintf(stderr, "bench_pop3: cannot create a client\n");
         return 1;

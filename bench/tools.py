@@ -101,6 +101,16 @@ class LibCPipelined(LibC):
         return argv[:1] + ["--pipelined"] + argv[1:], env
 
 
+class LibCKnown(LibC):
+    """The pipelined runner told the server pipelines (as a client that
+    remembers it from an earlier session): no CAPA before the login."""
+    key, label = "c_known", "libpop3 C, pipelining known"
+
+    def command(self, ep, tag):
+        argv, env = super().command(ep, tag)
+        return argv[:1] + ["--known"] + argv[1:], env
+
+
 class LibPython(Tool):
     key, label, libpop3 = "python", "libpop3 Python", True
 
@@ -298,6 +308,7 @@ class Getmail(Tool):
 
 def all_tools(ctx):
     """Every tool, the libpop3 C runner first."""
-    return [LibC(ctx), LibCPipelined(ctx), LibPython(ctx), LibLua(ctx, "lua5.4", "5.4"),
+    return [LibC(ctx), LibCPipelined(ctx), LibCKnown(ctx), LibPython(ctx),
+            LibLua(ctx, "lua5.4", "5.4"),
             LibLua(ctx, "luajit", "5.1"), Poplib(ctx), Curl(ctx),
             Fetchmail(ctx), Getmail(ctx), Limit(ctx)]

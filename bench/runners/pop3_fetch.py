@@ -4,9 +4,10 @@
 
 fetch_all() is the one place that knows how messages are retrieved: one
 pipelined batch (Client.retrieve_many) with QUIT after its last command.
-CAPA is asked before login, so that a server listing PIPELINING gets
-USER, PASS, CAPA and STAT in one write (pipeline_login: Dovecot keeps
-what arrives before the login for the session).
+CAPA goes out with the connection, before the greeting (early_capa), so
+that a server listing PIPELINING gets USER, PASS, CAPA and STAT in one
+write (pipeline_login: Dovecot keeps what arrives before the login for
+the session).
 """
 import sys
 
@@ -23,9 +24,8 @@ def fetch_all(client, count):
 
 def main():
     host, port, user, password = sys.argv[1:5]
-    with pop3.Client(host, int(port), tls="none",
+    with pop3.Client(host, int(port), tls="none", early_capa=True,
                      pipeline_login=True) as client:
-        client.capabilities()
         client.login(user, password)
         octets = fetch_all(client, client.stat().count)
     print(octets)
