@@ -255,3 +255,42 @@ def test_interrupted_batch_leaves_dovecot_maildrop(aio_dovecot, how):
     assert [s for s in sent if s.startswith("RETR")] == [
         f"RETR {n}" for n in range(2, 7)]
     assert d.count("aio1") == 6
+
+
+def test_early_capa_and_assumed_pipelining(aio_dovecot):
+    # early_capa, pipelining="assume" and pipeline_login on a real server:
+    # CAPA goes before the greeting is read, the login and its CAPA and
+    # STAT in one write, then a batch (on the PIPELINING of the login's
+    # CAPA); over STLS the early CAPA is the one checked for STLS, and
+    # CAPA is asked again under TLS only.  Without early_capa, "assume"
+    # alone logs in with no CAPA first.  (aio4 is also used by
+    # test_concurrent_sessions; each test seeds it afresh.)
+    d = aio_dovecot
+
+    async def session(early_capa=True, **kw):
+        d.seed_two("aio4")
+        trace = []
+        async with client(d, early_capa=early_capa, pipelining="assume",
+                          pipeline_login=True,
+                          trace=lambda w, line: trace.append((w, line)),
+                          **kw) as c:
+            await c.login("aio4", PASSWORD)
+            assert await c.stat() == (2, len(MSG1) + len(MSG2))
+            got = [(n, await b.read()) async for n, b in
+                   c.retrieve_many([1, 2], then_quit=True)]
+            assert got == [(1, MSG1), (2, MSG2)]
+        if early_capa:
+            assert trace[0] == ("send", "CAPA")
+            assert trace[1][0] == "recv" and trace[1][1].startswith("+OK")
+        return [line for w, line in trace if w == "send"]
+
+    login = ["USER aio4", "PASS ****", "CAPA", "STAT", "RETR 1", "RETR 2",
+             "QUIT"]
+
+    async def go():
+        assert await session() == ["CAPA"] + login
+        assert await session(early_capa=False) == login
+        if d.ca_file:
+            assert await session(tls="stls", ca_file=d.ca_file) == [
+                "CAPA", "STLS", "CAPA"] + login
+    run(go())

@@ -2,8 +2,9 @@
 and delete_many, by the C client's rules (libpop3/src/pipeline.c), so the
 server gets the same bytes from both clients:
 
-- CAPA first when the capabilities are unknown;
-- with PIPELINING listed, POP3_PIPELINE_WINDOW octets of commands in
+- CAPA first when the capabilities are unknown (pipelining="auto");
+- with PIPELINING listed (or assumed, pipelining="assume", until a CAPA
+  is read; never with "off"), POP3_PIPELINE_WINDOW octets of commands in
   flight at most, one write per top-up, and a top-up only once at most
   half the window is still in flight; without it, one command at a time;
 - with then_quit, QUIT in the same write as the last command.
@@ -43,12 +44,12 @@ class Window:
     """The commands of one batch and how many octets of them are in
     flight (sent, their reply not yet begun)."""
 
-    def __init__(self, client: "Client", verb: str, msgs: List[int],
-                 lines: Optional[str]) -> None:
+    def __init__(self, verb: str, msgs: List[int], lines: Optional[str],
+                 pipelined: bool) -> None:
         self.verb = verb
         self.msgs = msgs
         self.lines = lines
-        self.size = WINDOW if client._pipelines() else 1
+        self.size = WINDOW if pipelined else 1
         self.sent = 0
         self.answered = 0
         self.in_flight = 0
@@ -278,8 +279,8 @@ class Batch(AsyncIterator[Tuple[int, BatchBody]]):
             c._need(self._op, State.TRANSACTION)
             if c._body is not None:
                 raise c._local(_c.POP3_E_BUSY, self._op)
-            await c._know_capa(self._op)  # does the server pipeline?
-            window = Window(c, self._verb, self._msgs, self._lines)
+            pipelined = await c._ask_pipelines(self._op)
+            window = Window(self._verb, self._msgs, self._lines, pipelined)
             self._pipe = Pipeline(c, self, window, self._op)
             c._body = self._pipe
         elif c._body is not self._pipe:
@@ -343,8 +344,7 @@ async def delete_many(c: "Client", nums: List[int]) -> None:
     c._need("delete_many", State.TRANSACTION)
     if c._body is not None:
         raise c._local(_c.POP3_E_BUSY, "delete_many")
-    await c._know_capa("delete_many")
-    w = Window(c, "DELE", nums, None)
+    w = Window("DELE", nums, None, await c._ask_pipelines("delete_many"))
     refused: List[Optional[Error]] = []
     while w.answered < len(nums):
         await w.top_up(c, False)

@@ -33,8 +33,8 @@ import ssl
 import sys
 import weakref
 from types import TracebackType
-from typing import (Any, AsyncIterator, Callable, Dict, Iterable, List,
-                    Optional, Tuple, Type, Union)
+from typing import (Any, AsyncIterator, Awaitable, Callable, Dict,
+                    Iterable, List, Optional, Tuple, Type, Union)
 
 from . import _pop3 as _c
 from . import _sasl
@@ -216,6 +216,25 @@ class Client:
             instead of USER and PASS, then CAPA and STAT.
         utf8: as :class:`pop3.Client`'s: :meth:`connect` turns UTF-8
             mode on when the server offers it.
+        early_capa: :meth:`connect` sends CAPA as soon as the connection
+            (and implicit TLS) is up, before the greeting arrives, and
+            reads its reply after the greeting: the capabilities cost no
+            round trip of their own (the STLS check and a pipelined login
+            use them; STLS asks again once TLS is on).  A ``-ERR`` to it
+            is an RFC 1939 server, and the connect goes on.  RFC 1939 has
+            the client wait for the greeting; a server that drops early
+            talkers fails the connect.  Default ``False``.
+        pipelining: when commands go out before earlier ones are
+            answered (the login and the batches), as the C client's
+            ``opts.pipelining``: ``"auto"`` (default) when the server's
+            CAPA listed ``PIPELINING``, a batch asking CAPA first if none
+            was read; ``"assume"`` as if listed until a CAPA is read (for
+            a server known from an earlier session: :meth:`login`
+            pipelines and batches start without asking CAPA; once one is
+            read, its list decides); ``"off"`` never: USER and PASS one at
+            a time, a batch one command at a time, and ``then_quit``'s
+            QUIT after the batch instead of with its last command.
+            Anything else raises :class:`pop3.ArgumentError`.
 
     `timeout` bounds each operation (each chunk of a body); on expiry
     :class:`pop3.TimeoutError` is raised and the connection dropped,
@@ -240,8 +259,11 @@ class Client:
                  buffer_size: Optional[int] = None,
                  allow_cleartext: bool = False,
                  pipeline_login: bool = False,
-                 utf8: bool = False) -> None:
+                 utf8: bool = False,
+                 early_capa: bool = False,
+                 pipelining: str = "auto") -> None:
         self.tls = _tls_mode(tls)
+        self._pipelining = _pipelining_mode(pipelining)
         self._host, self._port = host, port
         self._timeout = _seconds("timeout", timeout, 60.0)
         self._connect_timeout = _seconds(
@@ -263,6 +285,7 @@ class Client:
         self._allow_cleartext = allow_cleartext
         self._pipeline_login = pipeline_login
         self._want_utf8 = utf8
+        self._early_capa = early_capa
         self._lock = asyncio.Lock()
         self._reset()
 
@@ -535,6 +558,9 @@ class Client:
             await self._stream.start_tls(self._ssl(), server_hostname=name)
             self._is_tls = True
         _c.pop3_codec_expect(self._codec, _STATUS)
+        if self._early_capa:
+            # On its way while the greeting is; its reply follows it.
+            await self._send("CAPA", expect=_LISTING)
         try:
             _, text = await self._status("connect")
         except Error as e:
@@ -545,12 +571,11 @@ class Client:
         _, stamp = _c.pop3_apop_stamp(text)  # as the C client finds it
         self._stamp = _text(stamp) if stamp else None
         self._state = State.AUTHORIZATION
+        if self._early_capa:
+            await self._capa_answer(self._read_capa_reply("connect"))
         if mode in (TLS.STLS, TLS.STLS_IF_OFFERED):
-            try:
-                await self._read_capa("connect")
-            except Error as e:
-                if _c.pop3_status_family(e.status) in _FATAL:
-                    raise
+            if not self._capa_known():  # else asked before the greeting
+                await self._capa_answer(self._read_capa("connect"))
             if self._capa is not None and "STLS" in self._capa_names():
                 await self._stls("connect", name)
             elif mode is TLS.STLS:
@@ -991,18 +1016,42 @@ class Client:
                 lines.append(_text(data))
         self._capa = lines
 
+    @staticmethod
+    async def _capa_answer(reading: Awaitable[None]) -> None:
+        """Await a CAPA: a -ERR is an answer too (RFC 1939 only, the
+        session goes on); a failure of the connection is raised."""
+        try:
+            await reading
+        except Error as e:
+            if _c.pop3_status_family(e.status) in _FATAL:
+                raise
+
+    def _capa_known(self) -> bool:
+        """Whether a CAPA was read: listed, or refused."""
+        return self._capa is not None or self._capa_refused
+
     async def _know_capa(self, op: str) -> None:
         """CAPA when the client has not asked yet (as the C client, to
         learn whether the server pipelines); a -ERR is an answer too."""
-        if self._capa is None and not self._capa_refused:
-            try:
-                await self._read_capa(op)
-            except Error as e:
-                if _c.pop3_status_family(e.status) in _FATAL:
-                    raise
+        if not self._capa_known():
+            await self._capa_answer(self._read_capa(op))
 
     def _pipelines(self) -> bool:
+        """Whether commands may go out before earlier ones are answered
+        (pop3__pipelines without asking): a CAPA read decides, unless
+        "off"; before one, only "assume" says yes."""
+        if self._pipelining == "off":
+            return False
+        if not self._capa_known():
+            return self._pipelining == "assume"
         return self._capa is not None and "PIPELINING" in self._capa_names()
+
+    async def _ask_pipelines(self, op: str) -> bool:
+        """As _pipelines, asking CAPA first when "auto" has none (a
+        batch: CAPA now, not between its commands)."""
+        if self._pipelining == "auto":
+            await self._know_capa(op)
+        return self._pipelines()
 
     def _capa_names(self) -> List[str]:
         return [line.split()[0].upper() for line in self._capa or []]
@@ -1216,6 +1265,21 @@ def _msg_list(msgs: Iterable[int]) -> List[int]:
         raise TypeError(f"msgs must be an iterable of message numbers, "
                         f"not {type(msgs).__name__}")
     return [_msg(n) for n in msgs]
+
+
+# pipelining= values, as the C library's pop3_pipelining.
+_PIPELINING = ("auto", "assume", "off")
+
+
+def _pipelining_mode(value: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"pipelining must be a str, not "
+                        f"{type(value).__name__}")
+    if value.lower() not in _PIPELINING:
+        raise make_error(_c.POP3_E_ARG, "Client",
+                         detail=f"pipelining={value!r}: expected one of "
+                                f"{', '.join(_PIPELINING)}")
+    return value.lower()
 
 
 def _seconds(name: str, value: Optional[float], default: float) -> float:
