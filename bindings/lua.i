@@ -88,6 +88,10 @@ static void pop3_lua_options(lua_State *L, int t, pop3_options *opts)
     opts->utf8 = pop3_lua_opt_int(L, t, "utf8", opts->utf8);
     opts->pipeline_login =
         pop3_lua_opt_int(L, t, "pipeline_login", opts->pipeline_login);
+    opts->early_capa = pop3_lua_opt_int(L, t, "early_capa", opts->early_capa);
+    /* Passed as given: pop3_client_new refuses a value out of the enum. */
+    opts->pipelining = (pop3_pipelining)pop3_lua_opt_int(
+        L, t, "pipelining", (int)opts->pipelining);
 }
 
 /* A Lua array of message numbers, copied into a userdata left on the

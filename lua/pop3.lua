@@ -41,6 +41,12 @@ local tls_modes = {
   implicit = core.POP3_TLS_IMPLICIT,
 }
 
+local pipelining_modes = {
+  auto = core.POP3_PIPELINING_AUTO,
+  assume = core.POP3_PIPELINING_ASSUME,
+  off = core.POP3_PIPELINING_OFF,
+}
+
 local state_names = {
   [core.POP3_STATE_DISCONNECTED] = "disconnected",
   [core.POP3_STATE_AUTHORIZATION] = "authorization",
@@ -153,7 +159,7 @@ local option_keys = {
   connect_timeout = true, ca_file = true, ca_path = true, cert_file = true,
   key_file = true, server_name = true, max_line = true, buffer_size = true,
   allow_cleartext = true, auth_methods = true, utf8 = true,
-  pipeline_login = true,
+  pipeline_login = true, early_capa = true, pipelining = true,
 }
 
 -- auth_methods names (any case) -> POP3_AUTH_* bits.
@@ -234,7 +240,15 @@ local function core_options(fname, t)
     end
     o[k] = v
   end
-  for _, k in ipairs { "allow_cleartext", "utf8", "pipeline_login" } do
+  if t.pipelining ~= nil then
+    o.pipelining = pipelining_modes[t.pipelining]
+    if o.pipelining == nil then
+      error(("bad option 'pipelining' to '%s' (one of auto, assume, off)")
+            :format(fname), 3)
+    end
+  end
+  for _, k in ipairs { "allow_cleartext", "utf8", "pipeline_login",
+                       "early_capa" } do
     if t[k] ~= nil then
       if type(t[k]) ~= "boolean" then
         error(("bad option '%s' to '%s' (boolean expected)"):format(k, fname),
@@ -283,6 +297,9 @@ end
 --    connect_timeout = 30, ca_file = ..., verify = true, ... }
 -- tls: "default" (implicit on port 995, else STLS required), "none" or
 -- false (cleartext), "stls", "stls_if_offered", "implicit".
+-- early_capa = true: CAPA goes out before the greeting arrives.
+-- pipelining: "auto" (when CAPA lists PIPELINING), "assume" (as if
+-- listed until a CAPA is read), "off" (one command at a time).
 -- Returns a connected client, or nil, message, code.
 function M.connect(opts)
   if type(opts) ~= "table" then
