@@ -64,6 +64,20 @@ function Client:_err(op, st, detail)
     return nil, msg, st
 end
 
+local PIPELINING_MODES = {auto = true, assume = true, off = true}
+
+-- The options the C client refuses (pop3_client_new: POP3_E_ARG) are
+-- refused here too, raised as the module's other argument errors.
+local function check_options(opts)
+    if opts.early_capa ~= nil and type(opts.early_capa) ~= "boolean" then
+        error("bad option 'early_capa' to 'new' (boolean expected)", 3)
+    end
+    if opts.pipelining ~= nil and not PIPELINING_MODES[opts.pipelining] then
+        error("bad option 'pipelining' to 'new' (one of auto, assume, off)",
+              3)
+    end
+end
+
 --- Create a client.  opts: timeout (seconds, default 30), tls ("none",
 -- "implicit", "stls"; default "implicit" on port 995, else "stls"),
 -- verify (default true: needs lua_ssl_trusted_certificate in nginx),
@@ -71,9 +85,13 @@ end
 -- allow_cleartext (let authenticate() reveal the password without TLS
 -- also when tls is not "none"), pipeline_login (after a CAPA that listed
 -- PIPELINING, USER, PASS, CAPA and STAT in one write instead of two),
--- utf8 (connect turns UTF-8 mode on when the server offers it).
+-- utf8 (connect turns UTF-8 mode on when the server offers it),
+-- early_capa (connect sends CAPA before the greeting arrives),
+-- pipelining ("auto": when CAPA lists PIPELINING; "assume": as if
+-- listed until a CAPA is read; "off": one command at a time).
 function M.new(opts)
     opts = opts or {}
+    check_options(opts)
     local self = setmetatable({}, Client)
     self.timeout_ms = math.floor((opts.timeout or 30) * 1000)
     self.tls = opts.tls
@@ -84,6 +102,8 @@ function M.new(opts)
     self.allow_cleartext = opts.allow_cleartext == true
     self.pipeline_login = opts.pipeline_login == true
     self.want_utf8 = opts.utf8 == true
+    self.early_capa = opts.early_capa == true
+    self.pipelining = opts.pipelining or "auto"
     self:_forget()
     return self
 end
@@ -304,7 +324,18 @@ function Client:_know_capa(op)
     return true
 end
 
-function Client:_pipelines()
+-- Whether commands may go out before the replies to earlier ones (the
+-- C client's pop3__pipelines): never with "off"; while no CAPA was read,
+-- always with "assume", else ("auto") only when `op` is given, which
+-- asks CAPA now (a -ERR means no).  nil, err, status if that failed.
+function Client:_pipelines(op)
+    if self.pipelining == "off" then return false end
+    if self.caps == nil then
+        if self.pipelining == "assume" then return true end
+        if not op then return false end
+        local caps, err, st = self:_capa(op)
+        if not caps then return nil, err, st end
+    end
     return self.caps_listed and self.caps.PIPELINING ~= nil
 end
 
@@ -362,6 +393,10 @@ function Client:connect(host, port)
         if not ok then return nil, err, st end
     end
     core.pop3_codec_expect(self.codec, STATUS)
+    if self.early_capa then -- its reply comes after the greeting
+        ok, err, st = self:_send("connect", LISTING, "CAPA")
+        if not ok then return nil, err, st end
+    end
     local text
     text, err, st = self:_status("connect")
     if not text then -- a refused greeting: its text stays readable
@@ -372,13 +407,18 @@ function Client:connect(host, port)
     -- As the C client finds it (pop3_apop_stamp), or nil.
     self.apop_timestamp = select(2, core.pop3_apop_stamp(text))
     self.state = "authorization"
+    if self.early_capa then -- a -ERR (RFC 1939 only) is an answer too
+        ok, err, st = self:_capa_reply("connect")
+        if not ok then return nil, err, st end
+    end
     if mode == "stls" then
-        local caps
-        caps, err, st = self:_capa("connect")
-        if not caps then return nil, err, st end
-        if caps.STLS == nil then
+        -- The early CAPA, if any, is the one STLS is looked for in.
+        ok, err, st = self:_know_capa("connect")
+        if not ok then return nil, err, st end
+        if self.caps.STLS == nil then
             return self:_err("connect", core.POP3_E_TLS_UNAVAILABLE,
-                             "the server offers no STLS")
+                             self.caps_listed and "the server offers no STLS"
+                             or "the server refused CAPA, so no STLS")
         end
         ok, err, st = self:_stls("connect", name)
         if not ok then return nil, err, st end
@@ -441,6 +481,7 @@ function Client:login(user, password)
                core.POP3_E_ARG
     end
     self.auth_used = "USER"
+    -- No CAPA is asked for a login: unknown means one at a time.
     if self:_pipelines() then return self:_login_pipelined(user, password) end
     ok, err, st = self:_simple("login", {"authorization"}, "USER", user,
                                nil, self:_auth_err())
@@ -855,7 +896,8 @@ end
 
 -- ---- pipelined batches (RFC 2449 6.6) -----------------------------------
 -- By the C client's rules (libpop3/src/pipeline.c), so the server gets
--- the same bytes: CAPA first when the capabilities are unknown; with
+-- the same bytes: CAPA first when the capabilities are unknown (unless
+-- pipelining is "assume" or "off", see _pipelines); with
 -- PIPELINING, at most WINDOW octets of commands in flight, one write per
 -- top-up, and a top-up only once at most half the window is in flight;
 -- without it one command at a time; QUIT in the same write as the last
@@ -883,9 +925,10 @@ local function check_list(fname, list)
 end
 
 -- A batch's commands and how many octets of them are in flight.
-function Client:_pipe(verb, list, lines)
+-- `pipelines`: as self:_pipelines(op) answered, before the first command.
+function Client:_pipe(verb, list, lines, pipelines)
     return {verb = verb, list = list, lines = lines, sent = 0, answered = 0,
-            in_flight = 0, size = self:_pipelines() and WINDOW or 1}
+            in_flight = 0, size = pipelines and WINDOW or 1}
 end
 
 -- Send what the window allows, in one write; nothing while more than
@@ -1009,9 +1052,10 @@ function Client:_many(op, verb, list, lines, opts)
     end
     if #list == 0 then return function() return nil end end
     local ok, err, st = self:_begin(op, "transaction")
-    if ok then ok, err, st = self:_know_capa(op) end
-    if not ok then return nil, err, st end
-    local p = self:_pipe(verb, list, lines)
+    local pipelines
+    if ok then pipelines, err, st = self:_pipelines(op) end
+    if pipelines == nil then return nil, err, st end
+    local p = self:_pipe(verb, list, lines, pipelines)
     p.then_quit = opts and opts.then_quit
     self.body = p
     return self:_batch_iterator(p, op)
@@ -1047,9 +1091,10 @@ function Client:delete_many(list)
     if #list == 0 then return true end
     self.stat_cache = nil -- STAT leaves deleted messages out
     local ok, err, st = self:_begin("delete_many", "transaction")
-    if ok then ok, err, st = self:_know_capa("delete_many") end
-    if not ok then return nil, err, st end
-    local p = self:_pipe("DELE", list, nil)
+    local pipelines
+    if ok then pipelines, err, st = self:_pipelines("delete_many") end
+    if pipelines == nil then return nil, err, st end
+    local p = self:_pipe("DELE", list, nil, pipelines)
     local results, refused = {}, 0
     while p.answered < #list do
         ok, err, st = self:_top_up(p, "delete_many")
