@@ -2,6 +2,7 @@
 -- the fixture's users lua1-lua4 and LuaJIT lua5-lua8, so both suites can
 -- run at once; each test seeds its user's maildrop first.
 local pop3 = require "pop3"
+local core = require "pop3.core"
 local S = require "support"
 
 local base = jit and 5 or 1
@@ -108,6 +109,42 @@ describe("against Dovecot", function()
     assert.equals(2, (c:stat()))
     assert.is_true(c:quit())
     assert.equals(2, d:count())
+  end)
+
+  -- Neither option asks CAPA after the greeting: with early_capa it came
+  -- with the greeting (STLS listed in cleartext), without it the CAPA
+  -- pipelined with the login is the first (no STLS once logged in).
+  it("early_capa, pipelining = \"assume\", pipeline_login: login, batch",
+     function()
+    local d = dc[3]
+    d:seed { M1, M2 }
+    local function has(c, name) return core.pop3_has_capa(c.ud, name) == 1 end
+    local function batch(c, many_opts)
+      local got = {}
+      for n, chunks in assert(c:retrieve_many({ 2, 1 }, many_opts)) do
+        got[#got + 1] = { n, (all(chunks)) }
+      end
+      assert.same({ { 2, S.crlf(M2) }, { 1, S.crlf(M1) } }, got)
+    end
+
+    local c = assert(open(d, { early_capa = true, pipelining = "assume",
+                               pipeline_login = true }))
+    assert.is_true(has(c, "STLS") and has(c, "PIPELINING"))
+    assert.is_true(c:login(d.user, d.password))
+    assert.is_false(has(c, "STLS"))
+    assert.is_true(has(c, "PIPELINING"))
+    batch(c, { then_quit = true })
+    assert.is_true(c:quit())
+
+    c = assert(open(d, { pipelining = "assume", pipeline_login = true }))
+    assert.is_nil(core.pop3_capa_line(c.ud, 0))
+    assert.is_true(c:login(d.user, d.password))
+    assert.is_true(has(c, "PIPELINING") and not has(c, "STLS"))
+    assert.same({ 2, #S.crlf(M1) + #S.crlf(M2) }, { c:stat() })
+    batch(c)
+    assert.is_true(c:delete_many { 1 })
+    assert.is_true(c:quit())
+    assert.equals(1, d:count())
   end)
 
   describe("with TLS and SASL", function()
