@@ -40,7 +40,8 @@ from . import _pop3 as _c
 from . import _sasl
 from ._aio_many import Batch, BatchBody, Pipeline, delete_many
 from ._capa import Capabilities
-from ._client import (TLS, Stat, State, StrOrBytes, _msg, _tls_mode, _wire)
+from ._client import (TLS, Stat, State, StrOrBytes, _msg,
+                      _pipelining_mode, _tls_mode, _wire)
 from ._errors import Error, ProtocolError, make_error
 from ._stream import Stream
 
@@ -1040,16 +1041,16 @@ class Client:
         """Whether commands may go out before earlier ones are answered
         (pop3__pipelines without asking): a CAPA read decides, unless
         "off"; before one, only "assume" says yes."""
-        if self._pipelining == "off":
+        if self._pipelining == _c.POP3_PIPELINING_OFF:
             return False
         if not self._capa_known():
-            return self._pipelining == "assume"
+            return self._pipelining == _c.POP3_PIPELINING_ASSUME
         return self._capa is not None and "PIPELINING" in self._capa_names()
 
     async def _ask_pipelines(self, op: str) -> bool:
         """As _pipelines, asking CAPA first when "auto" has none (a
         batch: CAPA now, not between its commands)."""
-        if self._pipelining == "auto":
+        if self._pipelining == _c.POP3_PIPELINING_AUTO:
             await self._know_capa(op)
         return self._pipelines()
 
@@ -1265,21 +1266,6 @@ def _msg_list(msgs: Iterable[int]) -> List[int]:
         raise TypeError(f"msgs must be an iterable of message numbers, "
                         f"not {type(msgs).__name__}")
     return [_msg(n) for n in msgs]
-
-
-# pipelining= values, as the C library's pop3_pipelining.
-_PIPELINING = ("auto", "assume", "off")
-
-
-def _pipelining_mode(value: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"pipelining must be a str, not "
-                        f"{type(value).__name__}")
-    if value.lower() not in _PIPELINING:
-        raise make_error(_c.POP3_E_ARG, "Client",
-                         detail=f"pipelining={value!r}: expected one of "
-                                f"{', '.join(_PIPELINING)}")
-    return value.lower()
 
 
 def _seconds(name: str, value: Optional[float], default: float) -> float:
