@@ -1,13 +1,13 @@
 /*
  * USER/PASS pipelined (RFC 2449 6.6).  When the server listed PIPELINING
  * before login (or opts.pipelining assumes it), USER and PASS go out in
- * one write, then CAPA and STAT (the
- * capabilities of the new state, RFC 2449 5, and the maildrop's size) in
- * another once PASS is accepted: two round trips instead of four.  With
- * opts.pipeline_login all four go in one write, one round trip; that asks
- * the server to keep what arrived before the login for the session after
- * it, which a server that hands the connection to another process may not
- * do, so it is the caller's choice.  The STAT reply is kept for pop3_stat
+ * one write, then CAPA and STAT (the capabilities of the new state, RFC
+ * 2449 5, and the maildrop's size) in another once PASS is accepted: two
+ * round trips instead of four.  With opts.pipeline_login all four go in
+ * one write, one round trip; that asks the server to keep what arrived
+ * before the login for the session after it, which a server that hands
+ * the connection to another process may not do, so it is the caller's
+ * choice.  The STAT reply is kept for pop3_stat
  * (commands.c).
  */
 #include "client.h"
@@ -16,7 +16,6 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 /* Append "VERB[ arg]\r\n" at buf + *len and trace it, the argument shown
  * as "****" when secret.  The caller checked the lengths. */
