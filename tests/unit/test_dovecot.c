@@ -209,19 +209,6 @@ static void test_large_message_streams(void)
     pop3_client_free(c);
 }
 
-/* The first lines of a session, as '>' (sent) and '<' (received). */
-static void note_direction(void *ctx, pop3_trace_dir dir, const char *line,
-                           size_t len)
-{
-    char *order = ctx;
-    size_t n = strlen(order);
-
-    (void)line;
-    (void)len;
-    if (n < 7)
-        order[n] = dir == POP3_TRACE_SEND ? '>' : '<';
-}
-
 /* opts.pipelining ASSUME with pipeline_login against Dovecot: USER,
  * PASS, CAPA and STAT go out together right after the greeting (no CAPA
  * first), then every message as one batch with QUIT. */
@@ -242,7 +229,7 @@ static void test_assumed_pipelining(void)
     o.tls = POP3_TLS_NONE;
     o.pipelining = POP3_PIPELINING_ASSUME;
     o.pipeline_login = 1;
-    o.trace = note_direction;
+    o.trace = test_trace_directions;
     o.trace_ctx = order;
     o.io_timeout_ms = 20000;
     CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);

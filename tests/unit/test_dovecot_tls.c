@@ -122,19 +122,6 @@ static void test_automatic_and_capa(void)
     pop3_client_free(c);
 }
 
-/* The first lines of a session, as '>' (sent) and '<' (received). */
-static void note_direction(void *ctx, pop3_trace_dir dir, const char *line,
-                           size_t len)
-{
-    char *order = ctx;
-    size_t n = strlen(order);
-
-    (void)line;
-    (void)len;
-    if (n < 7)
-        order[n] = dir == POP3_TRACE_SEND ? '>' : '<';
-}
-
 /* early_capa against Dovecot: CAPA is out before the greeting is read,
  * in cleartext before STLS and inside implicit TLS, and the session goes
  * on as without it (the STLS check uses that CAPA's STLS line). */
@@ -157,7 +144,7 @@ static void test_early_capa(void)
         o.tls = modes[i];
         o.ca_file = ca;
         o.early_capa = 1;
-        o.trace = note_direction;
+        o.trace = test_trace_directions;
         o.trace_ctx = order;
         o.io_timeout_ms = 10000;
         CU_ASSERT_FATAL(pop3_client_new(&o, &c) == POP3_OK);

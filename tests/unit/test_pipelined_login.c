@@ -571,6 +571,20 @@ static void test_early_capa_stls_required(void)
     test_server_stop(&srv);
 }
 
+/* The rest of a batch of messages 1 and 2, each "msgN\r\n". */
+static void read_msg1_msg2(pop3_client *c)
+{
+    unsigned int got, n;
+    char buf[64], want[8];
+
+    for (n = 1; n <= 2; n++) {
+        snprintf(want, sizeof want, "msg%u\r\n", n);
+        CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == n);
+        CU_ASSERT(body(c, buf, sizeof buf) == 6 && strcmp(buf, want) == 0);
+    }
+    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+}
+
 /* POP3_PIPELINING_ASSUME: no CAPA before the login, which goes in one
  * write (the scenario answers once all four lines are in; a client that
  * asked CAPA first would be a #MISMATCH); the CAPA read with it lists no
@@ -579,8 +593,6 @@ static void test_assume_pipelining(void)
 {
     static const unsigned int msgs[] = {1, 2};
     trace_log t = {{0}, 0};
-    unsigned int got;
-    char buf[64];
     pop3_client *c;
 
     start_scenario("S +OK ready\\r\\n\n"
@@ -602,11 +614,7 @@ static void test_assume_pipelining(void)
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(pop3_has_capa(c, "TOP") && !pop3_has_capa(c, "PIPELINING"));
     CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
-    CU_ASSERT(body(c, buf, sizeof buf) == 6);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
-    CU_ASSERT(body(c, buf, sizeof buf) == 6);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    read_msg1_msg2(c);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
     pop3_client_free(c);
     CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
@@ -619,8 +627,6 @@ static void test_assume_pipelining(void)
 static void test_assume_pipelining_batch(void)
 {
     static const unsigned int msgs[] = {1, 2};
-    unsigned int got;
-    char buf[64];
     pop3_client *c;
 
     start_scenario("S +OK ready <1.2@x>\\r\\n\n"
@@ -637,11 +643,7 @@ static void test_assume_pipelining_batch(void)
     CU_ASSERT(pop3_apop(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
     CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
-    CU_ASSERT(body(c, buf, sizeof buf) == 6);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
-    CU_ASSERT(body(c, buf, sizeof buf) == 6);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    read_msg1_msg2(c);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
     pop3_client_free(c);
     CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
@@ -655,8 +657,6 @@ static void test_pipelining_off(void)
 {
     static const unsigned int msgs[] = {1, 2};
     trace_log t = {{0}, 0};
-    unsigned int got;
-    char buf[64];
     pop3_client *c;
     pop3_options o;
 
@@ -680,11 +680,7 @@ static void test_pipelining_off(void)
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(pop3_retr_many_begin(c, msgs, 2) == POP3_OK);
     CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 1);
-    CU_ASSERT(body(c, buf, sizeof buf) == 6);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_OK && got == 2);
-    CU_ASSERT(body(c, buf, sizeof buf) == 6);
-    CU_ASSERT(pop3_many_next(c, &got) == POP3_DONE);
+    read_msg1_msg2(c);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
     pop3_client_free(c);
     CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));

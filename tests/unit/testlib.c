@@ -3,6 +3,7 @@
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <string.h>
 
 int test_run_suite(const char *suite_name, const test_case *tests)
 {
@@ -23,4 +24,16 @@ int test_run_suite(const char *suite_name, const test_case *tests)
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
     return failed == 0 ? 0 : 1;
+}
+
+void test_trace_directions(void *ctx, pop3_trace_dir dir, const char *line,
+                           size_t len)
+{
+    char *order = ctx;
+    size_t n = strlen(order);
+
+    (void)line;
+    (void)len;
+    if (n < 7)
+        order[n] = dir == POP3_TRACE_SEND ? '>' : '<';
 }
