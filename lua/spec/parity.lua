@@ -75,10 +75,27 @@ local function err_entry(verb, st, text, code)
   return { verb, "error", n, text or "", code or "" }
 end
 
+local KNOWN = { tls = true, timeout = true, pipeline_login = true,
+                early_capa = true, pipelining = true }
+
+-- The options of calls.txt as the clients take them (pipelining nil,
+-- so each client's default, unless given); an unknown word is an error.
 local function opts_of(o, host, port)
+  for k in pairs(o) do
+    assert(KNOWN[k], "unknown option in calls.txt: " .. tostring(k))
+  end
   return { host = host, port = port, tls = o.tls or "none",
            timeout = tonumber(o.timeout or "10"),
-           pipeline_login = o.pipeline_login == "yes" }
+           pipeline_login = o.pipeline_login == "yes",
+           early_capa = o.early_capa == "yes",
+           pipelining = o.pipelining }
+end
+
+-- What both clients' new() take.
+local function client_opts(o)
+  return { tls = o.tls, timeout = o.timeout,
+           pipeline_login = o.pipeline_login, early_capa = o.early_capa,
+           pipelining = o.pipelining }
 end
 
 -- retrieve_many [then_quit] N...: the numbers, and the options.
@@ -163,8 +180,7 @@ end
 --- The canonical record of the blocking client on one scenario.
 function P.run_blocking(pop3, section, host, port)
   local o = opts_of(section.options, host, port)
-  local c = assert(pop3.new{ tls = o.tls, timeout = o.timeout,
-                             pipeline_login = o.pipeline_login })
+  local c = assert(pop3.new(client_opts(o)))
   local out = {}
   local ok, _, code = c:connect(host, port)
   if not ok then
@@ -220,8 +236,7 @@ end
 -- global ngx: nginx's, or ngx_shim's).
 function P.run_cosocket(cosocket, section, host, port)
   local o = opts_of(section.options, host, port)
-  local c = cosocket.new{ tls = o.tls, timeout = o.timeout,
-                          pipeline_login = o.pipeline_login }
+  local c = cosocket.new(client_opts(o))
   local out = {}
   local ok, _, st = c:connect(host, port)
   if not ok then

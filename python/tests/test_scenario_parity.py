@@ -85,9 +85,7 @@ async def aio_batch(batch):
 def blocking_run(port, options, calls):
     results = []
     try:
-        c = pop3.Client("127.0.0.1", port, tls=options["tls"],
-                        timeout=options["timeout"],
-                        pipeline_login=options["pipeline_login"])
+        c = pop3.Client("127.0.0.1", port, **options)
     except pop3.Error as e:
         return [("connect",) + error_of(e)], "disconnected"
     results.append(("connect", c.greeting, c.apop_timestamp))
@@ -114,8 +112,7 @@ def blocking_run(port, options, calls):
 
 async def aio_run(port, options, calls):
     results = []
-    c = pop3.aio.Client(tls=options["tls"], timeout=options["timeout"],
-                        pipeline_login=options["pipeline_login"])
+    c = pop3.aio.Client(**options)
     try:
         await c.connect("127.0.0.1", port)
     except pop3.Error as e:
@@ -142,12 +139,25 @@ async def aio_run(port, options, calls):
     return results, state
 
 
+def client_options(words):
+    """The keywords both clients take for calls.txt's options words;
+    pipelining is left to the clients' default unless given."""
+    unknown = set(words) - {"tls", "timeout", "pipeline_login",
+                            "early_capa", "pipelining"}
+    assert not unknown, f"unknown options in calls.txt: {unknown}"
+    options = {"tls": words.get("tls", "none"),
+               "timeout": float(words.get("timeout", 10)),
+               "pipeline_login": words.get("pipeline_login") == "yes",
+               "early_capa": words.get("early_capa") == "yes"}
+    if "pipelining" in words:
+        options["pipelining"] = words["pipelining"]
+    return options
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_blocking_and_asyncio_agree(server_factory, name):
     options, calls = CALLS[name]
-    options = {"tls": options.get("tls", "none"),
-               "timeout": float(options.get("timeout", 10)),
-               "pipeline_login": options.get("pipeline_login") == "yes"}
+    options = client_options(options)
     scenario = str(SCENARIOS / f"{name}.scenario")
     srv_b = server_factory("--scenario", scenario)
     srv_a = server_factory("--scenario", scenario)
