@@ -128,7 +128,8 @@ PARITY = ["retr-basic", "nx-one-byte", "nx-terminator-split",
           "login-in-use", "nx-apop-fallback", "stls-inject",
           "pipelined-retr", "pipelined-login",
           "pipelined-login-one-write", "apop-stamp-two-ats",
-          "apop-stamp-after-bad", "resp-code-forms"]
+          "apop-stamp-after-bad", "resp-code-forms", "early-capa",
+          "pipelining-assume", "pipelining-off"]
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256",
          "XOAUTH2", "OAUTHBEARER"]
 
@@ -166,9 +167,14 @@ def check_parity(args, tmp, base, servers):
         assert status == 200 and lines[0] == "same", (name, body)
         stop(c[0])
         stop(b[0])
-        sent = [[ln for ln in open(x[2]).read().splitlines()
-                 if not ln.startswith("#")] for x in (c, b)]
+        logs = [open(x[2]).read().splitlines() for x in (c, b)]
+        sent = [[ln for ln in log if not ln.startswith("#")]
+                for log in logs]
         assert sent[0] == sent[1], (name, sent)
+        # Both sent what the scenario expects, not merely the same.
+        mismatch = [ln for log in logs for ln in log
+                    if ln.startswith("#MISMATCH")]
+        assert not mismatch, (name, mismatch)
         print(f"parity on real cosockets: {name}: same")
 
 
