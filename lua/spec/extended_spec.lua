@@ -1,5 +1,7 @@
--- CAPA, SASL, STLS and implicit TLS, and the pipelined batches, against
--- the scripted server (tests/server/pop3d.py, which lists PIPELINING).
+-- CAPA, SASL, STLS and implicit TLS through the blocking client, against
+-- the scripted server (tests/server/pop3d.py).  The pipelined batches,
+-- which both Lua clients run, are in many_spec.lua; pop3.cosocket's SASL
+-- in cosocket_sasl_spec.lua (its test shim has no TLS).
 local pop3 = require "pop3"
 local S = require "support"
 
@@ -23,27 +25,11 @@ local function connect(srv, extra)
   return pop3.connect(o)
 end
 
-local function login(srv, extra)
-  local c = assert(connect(srv, extra))
-  assert(c:login("alice", "secret"))
-  return c
-end
-
 local function fails(code, pattern, ok, msg, got)
   assert.is_nil(ok)
   assert.is_string(msg)
   assert.equals(code, got, msg)
   if pattern then assert.matches(pattern, msg) end
-end
-
-local function all(iter)
-  local parts = {}
-  for chunk in iter do parts[#parts + 1] = chunk end
-  return table.concat(parts)
-end
-
-local function count(text, pattern)
-  return select(2, text:gsub(pattern, ""))
 end
 
 describe("capabilities()", function()
@@ -193,151 +179,6 @@ describe("TLS against the scripted server", function()
       assert.is_true(c:login("alice", "secret"))
       assert.equals(M2, c:message(2))
       assert.is_true(c:quit())
-    end)
-  end)
-end)
-
-describe("retrieve_many() and delete_many()", function()
-  it("pipelines, in order, with an -ERR mid-batch", function()
-    with_server({}, function(srv)
-      local c = login(srv)
-      assert.is_true(c:delete(2))          -- RETR 2 will get -ERR
-      local seen = {}
-      for n, chunks, err, code in assert(c:retrieve_many { 3, 2, 1 }) do
-        if chunks then
-          seen[#seen + 1] = { n, all(chunks) }
-        else
-          seen[#seen + 1] = { n, code, type(err) }
-        end
-      end
-      assert.same({ { 3, M3 }, { 2, "server", "string" }, { 1, M1 } }, seen)
-      assert.is_true(c:noop())
-      c:close()
-      -- sent together: the three RETRs reached the server in one go
-      assert.matches("RETR 3\nRETR 2\nRETR 1\n", srv:log())
-    end)
-  end)
-
-  it("skips bodies left unread; break leaves the session usable",
-     function()
-    with_server({}, function(srv)
-      local c = login(srv)
-      local got = {}
-      for n, chunks in assert(c:retrieve_many { 1, 3, 2 }) do
-        if n == 2 then got[#got + 1] = all(chunks) end
-      end
-      assert.same({ M2 }, got)
-      for n in assert(c:retrieve_many { 3, 1, 2 }) do
-        if n == 3 then break end
-      end
-      assert.equals(3, (c:stat()))
-      assert.equals(M1, c:message(1))
-      local tops = {}
-      for n, chunks in assert(c:top_many({ 1, 3 }, 0)) do
-        tops[n] = all(chunks)
-      end
-      assert.same({ [1] = "Subject: one\r\n\r\n",
-                    [3] = "Subject: three\r\n\r\n" }, tops)
-      c:close()
-    end)
-  end)
-
-  it("logs in in one write with pipeline_login, quits with a batch",
-     function()
-    with_server({}, function(srv)
-      local c = assert(connect(srv, { pipeline_login = true }))
-      assert.is_table(c:capabilities().PIPELINING)
-      assert(c:login("alice", "secret"))
-      assert.equals(3, (c:stat()))     -- read with the login
-      local got = {}
-      for n, chunks in assert(c:retrieve_many({ 1, 2 }, { then_quit = true })) do
-        got[#got + 1] = { n, all(chunks) }
-      end
-      assert.same({ { 1, M1 }, { 2, M2 } }, got)
-      local ok, _, code = c:noop()     -- QUIT is out already
-      assert.is_nil(ok)
-      assert.equals("state", code)
-      assert.is_true(c:quit())
-      assert.equals("update", c:state())
-      -- USER, PASS, CAPA, STAT arrived together; one STAT, one QUIT
-      assert.matches("USER alice\nPASS [^\n]*\nCAPA\nSTAT\n", srv:log())
-      assert.matches("RETR 1\nRETR 2\nQUIT\n", srv:log())
-      local _, stats = srv:log():gsub("STAT", "")
-      assert.equals(1, stats)
-      assert.has_error(function()
-        c:retrieve_many({ 1 }, true)
-      end)
-    end)
-  end)
-
-  it("a connection lost mid-batch raises", function()
-    with_server({ faults = { "close-mid-second-body" } }, function(srv)
-      local c = login(srv)
-      local first
-      local ok, err = pcall(function()
-        for n, chunks in assert(c:retrieve_many { 1, 3 }) do
-          local body = all(chunks)
-          first = first or { n, body }
-        end
-      end)
-      assert.is_false(ok)
-      assert.matches("pop3: retrieve_many 3: connection closed", err)
-      assert.same({ 1, M1 }, first)
-      assert.equals("eof", select(2, c:last_error()))
-    end)
-  end)
-
-  it("delete_many reports each message; quit commits", function()
-    with_server({}, function(srv)
-      local c = login(srv)
-      local ok, msg, code, results = c:delete_many { 1, 9, 3 }
-      fails("server", nil, ok, msg, code)
-      assert.same({ true, "server", true }, results)
-      assert.is_true(c:delete_many { 2 })
-      assert.is_true(c:quit())
-      assert.is_false(srv:has("alice", "0001-a"))
-      assert.is_false(srv:has("alice", "0002-b"))
-      assert.is_false(srv:has("alice", "0003-c"))
-    end)
-  end)
-
-  it("a failed batch deletes nothing without quit", function()
-    with_server({}, function(srv)
-      local c = login(srv)
-      assert.is_true(c:delete_many { 1, 2 })
-      c:close()
-      assert.is_true(srv:has("alice", "0001-a"))
-      assert.is_true(srv:has("alice", "0002-b"))
-    end)
-  end)
-
-  it("bad lists raise before anything is sent; empty lists are no-ops",
-     function()
-    with_server({}, function(srv)
-      local c = login(srv)
-      for _, bad in ipairs { "1", { 0 }, { 1.5 }, { 1, "2" }, { -1 },
-                             { 2 ^ 32 } } do
-        assert.has_error(function() c:retrieve_many(bad) end)
-        assert.has_error(function() c:delete_many(bad) end)
-      end
-      assert.has_error(function() c:top_many({ 1 }) end)
-      local n = 0
-      for _ in assert(c:retrieve_many {}) do n = n + 1 end
-      assert.equals(0, n)
-      assert.is_true(c:delete_many {})
-      assert.is_true(c:quit())
-      assert.equals(0, count(srv:log(), "RETR"))
-      assert.equals(0, count(srv:log(), "DELE"))
-      assert.is_true(srv:has("alice", "0001-a"))
-    end)
-  end)
-
-  it("before login: nil, err, state", function()
-    with_server({}, function(srv)
-      local c = assert(connect(srv))
-      fails("state", nil, c:retrieve_many { 1 })
-      fails("state", nil, c:delete_many { 1 })
-      c:close()
     end)
   end)
 end)
