@@ -474,10 +474,13 @@ end
 -- The iterator over a body's chunks.  Each chunk is copied once out of
 -- the client's buffer.  A failure part-way raises: inside a for loop it
 -- cannot be returned, and a truncated message must never look whole.
+-- It sticks: called again, the iterator raises the same error (token.failed)
+-- rather than end as if the body were complete.
 local function body_iterator(c, what)
   local token = {}
   c.reading = token
   return function()
+    if token.failed then error(token.failed, 2) end
     if c.reading ~= token then                  -- ended, or cut short
       if token.stale then
         error(("pop3: %s: body %s"):format(what, ENDED), 2)
@@ -489,7 +492,8 @@ local function body_iterator(c, what)
     c.reading = nil
     if st == DONE then return nil end
     local _, msg = fail(c, st)
-    error(("pop3: %s: %s"):format(what, msg), 2)
+    token.failed = ("pop3: %s: %s"):format(what, msg)
+    error(token.failed, 2)
   end
 end
 
@@ -559,13 +563,16 @@ end
 -- The iterator of a pipelined batch: each step moves to the next
 -- message and yields n, chunks (an iterator as c:retrieve gives), or
 -- n, nil, message, code for a message the server refused.  A connection
--- failure raises, as inside c:retrieve's loop; so does a call after
--- another command ended the batch with messages not handed out yet, or
--- (for its chunks) in the middle of a body.
+-- failure raises, as inside c:retrieve's loop, and sticks: the batch
+-- iterator, and the chunks of the body it broke off (token.failed_cur),
+-- raise it again on every later call.  A call after another command
+-- ended the batch with messages not handed out yet, or (for its chunks)
+-- in the middle of a body, raises too.
 local function batch_iterator(c, list, what)
   local token, k = {}, 0
   c.reading = token
   return function()
+    if token.failed then error(token.failed, 2) end
     if c.reading ~= token then
       if token.stale and k < #list then
         error(("pop3: %s: batch %s"):format(what, ENDED), 2)
@@ -580,6 +587,9 @@ local function batch_iterator(c, list, what)
       local cur = {}
       token.cur = cur
       return n, function()
+        if token.failed and token.failed_cur == cur then
+          error(token.failed, 2)
+        end
         if c.reading ~= token or token.cur ~= cur then
           if token.stale and token.cur == cur then
             error(("pop3: %s %d: batch %s"):format(what, n, ENDED), 2)
@@ -592,7 +602,9 @@ local function batch_iterator(c, list, what)
         if bst == DONE then return nil end
         c.reading = nil
         local _, msg = fail(c, bst)
-        error(("pop3: %s %d: %s"):format(what, n, msg), 2)
+        token.failed = ("pop3: %s %d: %s"):format(what, n, msg)
+        token.failed_cur = cur
+        error(token.failed, 2)
       end
     end
     token.cur = nil
@@ -605,7 +617,8 @@ local function batch_iterator(c, list, what)
     end
     c.reading = nil
     local _, msg = fail(c, st)
-    error(("pop3: %s %d: %s"):format(what, n, msg), 2)
+    token.failed = ("pop3: %s %d: %s"):format(what, n, msg)
+    error(token.failed, 2)
   end
 end
 

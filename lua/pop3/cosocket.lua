@@ -798,9 +798,13 @@ function Client:_body(op, verb, a1, a2)
             return nil, err, st
         end
     end
+    -- A failure part-way sticks to the iterator (b.failed): called
+    -- again, it returns the same nil, err, status, never a quiet nil
+    -- that would end a for loop as if the body were whole.
     local b = {open = true}
     self.body = b
     return function()
+        if b.failed then return nil, b.failed[1], b.failed[2] end
         if self.body ~= b then
             if not b.stale then return nil end
             return nil, op .. ": " .. core.pop3_strerror(core.POP3_E_STATE)
@@ -810,7 +814,10 @@ function Client:_body(op, verb, a1, a2)
         if ev == EV_CHUNK then return data end
         self.body = nil
         if ev == EV_END then return nil end
-        if ev then return self:_err(op, core.POP3_E_PROTOCOL) end
+        if ev then
+            data, st2 = select(2, self:_err(op, core.POP3_E_PROTOCOL))
+        end
+        b.failed = {data, st2}
         return nil, data, st2
     end
 end
@@ -987,8 +994,12 @@ end
 
 -- A failure that ends a batch is raised, as the blocking client does: a
 -- for loop cannot return it, and a missing message must not look done.
-local function raise(err)
-    error("pop3.cosocket: " .. tostring(err), 3)
+-- Given the batch p, it sticks (p.failed): the batch iterator and the
+-- body it broke off (`token`, if any) raise it again when called again.
+local function raise(err, p, token)
+    err = "pop3.cosocket: " .. tostring(err)
+    if p then p.failed, p.failed_cur = err, token end
+    error(err, 3)
 end
 
 -- The iterator of a batch: n, chunks (an iterator of the body) for each
@@ -997,6 +1008,7 @@ end
 -- raised by the next call, as in the blocking client.
 function Client:_batch_iterator(p, op)
     return function()
+        if p.failed then error(p.failed, 2) end
         if self.body ~= p then
             if p.stale and p.stale_left > 0 then
                 raise(op .. ": batch " .. ENDED)
@@ -1004,25 +1016,28 @@ function Client:_batch_iterator(p, op)
             return nil
         end
         local ok, err, st = self:_skip(p, op)
-        if not ok then raise(err) end
+        if not ok then raise(err, p) end
         if p.answered == #p.list then
             self.body = nil
             return nil
         end
         ok, err, st = self:_top_up(p, op)
-        if not ok then raise(err) end
+        if not ok then raise(err, p) end
         local n
         n, err, st = self:_next_reply(p, BODY, op)
-        if not n then raise(err) end
+        if not n then raise(err, p) end
         local what = op .. " " .. n
         ok, err, st = self:_status(what)
         if not ok then
-            if fatal(st) then raise(err) end
+            if fatal(st) then raise(err, p) end
             return n, nil, err, st
         end
         local token = {}
         p.open, p.cur = true, token
         return n, function()
+            if p.failed and p.failed_cur == token then
+                error(p.failed, 2)
+            end
             if self.body ~= p or p.cur ~= token then
                 if p.stale and p.stale_cur == token then
                     raise(what .. ": batch " .. ENDED)
@@ -1038,9 +1053,9 @@ function Client:_batch_iterator(p, op)
             end
             if ev then
                 local _, e = self:_err(what, core.POP3_E_PROTOCOL)
-                raise(e)
+                raise(e, p, token)
             end
-            raise(data)
+            raise(data, p, token)
         end
     end
 end

@@ -20,8 +20,10 @@ local cosocket
 
 -- Each client's way to connect (cleartext; `extra` adds options), to
 -- read what it knows, and status(code): its error code as the C status.
+-- `body`: how a retrieve/top iterator reports a failure (a batch's
+-- iterators raise in both).
 local CLIENTS = {
-  { name = "pop3", prefix = "pop3: ",
+  { name = "pop3", prefix = "pop3: ", body = "raised",
     connect = function(port, extra)
       local o = { host = "127.0.0.1", port = port, tls = false,
                   timeout = 5 }
@@ -33,7 +35,7 @@ local CLIENTS = {
     resp_code = function(c) return select(2, c:server_text()) end,
     state = function(c) return c:state() end,
     is_utf8 = function(c) return c:is_utf8() end },
-  { name = "pop3.cosocket", prefix = "pop3.cosocket: ",
+  { name = "pop3.cosocket", prefix = "pop3.cosocket: ", body = "returned",
     connect = function(port, extra)
       local o = { host = "127.0.0.1", port = port, tls = "none",
                   timeout = 5 }
@@ -80,6 +82,24 @@ end
 
 local function plain(s)
   return (s:gsub("%p", "%%%0"))
+end
+
+-- An error message without the position error() put in front of it
+-- (which depends on where the iterator was called from).
+local function unplaced(msg)
+  return (tostring(msg):gsub("^[%w_/%.%-]+%.lua:%d+: ", ""))
+end
+
+-- What one more call of an iterator gives: "nil" (it ended), "value",
+-- "raised: <message>" or "returned: <message> <status>".
+local function step(cl, it)
+  local ok, a, b, c = pcall(it)
+  if not ok then return "raised: " .. unplaced(a) end
+  if a ~= nil then return "value" end
+  if b ~= nil then
+    return "returned: " .. tostring(b) .. " " .. tostring(cl.status(c))
+  end
+  return "nil"
 end
 
 for _, cl in ipairs(CLIENTS) do
@@ -336,6 +356,99 @@ E
         assert(c:login("alice", "secret"))
         c:close()
         assert.matches("^#CONNECT\nCAPA\nUSER alice\n", srv:log())
+      end)
+    end)
+  end)
+
+  -- A failure that ends the session while a batch or body is being read
+  -- sticks to its iterators: called again, they report it again (never
+  -- nil, which would end a for loop as if nothing were missing).
+  describe(cl.name .. ": iterators after a failure", function()
+    setup(function()
+      shim.install()
+      cosocket = require "pop3.cosocket"
+    end)
+    teardown(shim.uninstall)
+
+    it("connection lost in a batch's second body: body and batch repeat it",
+       function()
+      with_server({ faults = { "close-mid-second-body" } }, function(srv)
+        local c = login(cl, srv)
+        local it = assert(c:retrieve_many { 1, 3, 2 })
+        local n, chunks = it()
+        assert.equals(1, n)
+        assert.equals(M1, all(chunks))
+        local second
+        n, second = it()
+        assert.equals(3, n)
+        local first = step(cl, function() return all(second) end)
+        assert.matches("^raised: " .. plain(cl.prefix) ..
+                       "retrieve_many 3: connection closed", first)
+        assert.equals(first, step(cl, second))   -- the body, again
+        assert.equals(first, step(cl, second))
+        assert.equals(first, step(cl, it))       -- the batch, message 2 left
+        assert.equals(first, step(cl, it))
+        assert.equals("nil", step(cl, chunks))   -- read whole before: ended
+        fails(cl, core.POP3_E_EOF, c:noop())
+        -- a for loop over it ends with the error, not quietly
+        local ok, err = pcall(function()
+          for _ in it do error("no message") end
+        end)
+        assert.is_false(ok)
+        assert.equals(first, "raised: " .. unplaced(err))
+      end)
+    end)
+
+    it("a protocol error where the second reply should be: the batch " ..
+       "repeats it", function()
+      local script = [[
+S +OK hi\r\n
+C USER alice
+S +OK\r\n
+C PASS secret
+S +OK in\r\n
+C CAPA
+S +OK\r\nUSER\r\nPIPELINING\r\n.\r\n
+C RETR 1
+C RETR 2
+S +OK\r\nSubject: a\r\n\r\nx\r\n.\r\nHELLO there\r\n
+E
+]]
+      with_server({ scenario = script }, function(srv)
+        local c = login(cl, srv)
+        local it = assert(c:retrieve_many { 1, 2 })
+        local n, chunks = it()
+        assert.equals(1, n)
+        assert.equals("Subject: a\r\n\r\nx\r\n", all(chunks))
+        local first = step(cl, it)
+        assert.matches("^raised: " .. plain(cl.prefix) ..
+                       "retrieve_many 2: ", first)
+        assert.equals(first, step(cl, it))
+        assert.equals(first, step(cl, it))
+        assert.equals("nil", step(cl, chunks))
+        fails(cl, core.POP3_E_PROTOCOL, c:noop())
+        assert.truthy(srv:idle())
+        assert.is_nil(srv:log():find("#MISMATCH", 1, true))
+      end)
+    end)
+
+    it("connection lost in a retrieve body: its iterator repeats it",
+       function()
+      with_server({ faults = { "close-mid-body" } }, function(srv)
+        local c = login(cl, srv)
+        local it = assert(c:retrieve(1))
+        local got, first = 0, nil
+        for _ = 1, 10000 do
+          first = step(cl, it)
+          if first ~= "value" then break end
+          got = got + 1
+        end
+        assert.is_true(got > 0)
+        assert.matches("^" .. cl.body .. ": [^\n]-retrieve[^\n]-" ..
+                       "connection closed", first)
+        assert.equals(first, step(cl, it))
+        assert.equals(first, step(cl, it))
+        fails(cl, core.POP3_E_EOF, c:noop())
       end)
     end)
   end)
