@@ -1,7 +1,10 @@
 /*
  * SASL AUTH over the client (RFC 5034), and the automatic choice of a
- * login method.  The mechanisms (sasl_*.c) never see the wire; this file
- * does the base64, the continuation lines and the rules around them.
+ * login method.  The exchange's rules (base64, where the initial
+ * response goes, the bound on rounds, cancel, the checks on +OK, the
+ * retry) live in pop3_codec_sasl (sasl_codec.c), the same code the
+ * event-loop clients use; this file only moves its lines to the server
+ * and the server's replies back to it, and traces them masked.
  *
  *   C: AUTH MECH [initial-response]      ("=" for an empty one)
  *   S: + challenge                       (base64; may repeat)
@@ -10,15 +13,9 @@
  */
 #include "client.h"
 
-#include <openssl/crypto.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "sasl.h"
-
-#define MAX_ROUNDS 8 /* no mechanism here needs more challenges */
 
 /* The methods pop3_authenticate may use when opts.auth_methods is 0:
  * every password method; tokens only when asked for. */
@@ -26,27 +23,37 @@
     (POP3_AUTH_USER | POP3_AUTH_APOP | POP3_AUTH_PLAIN | POP3_AUTH_LOGIN | \
      POP3_AUTH_CRAM_MD5 | POP3_AUTH_SCRAM_SHA_1 | POP3_AUTH_SCRAM_SHA_256)
 
-/* Send one client response line: base64 of msg, traced as "****". */
-static pop3_status send_response(pop3_client *c, const pop3_secbuf *msg)
+/* Send a line the codec made, traced as `shown` (never the secret). */
+static pop3_status send_codec_line(pop3_client *c, const char *line,
+                                   size_t len, const char *shown)
 {
-    size_t n = pop3_b64_encoded_len(msg->len);
-    pop3_secbuf line = {0};
-    char *p = (char *)pop3_secbuf_extend(&line, n + 2);
-    pop3_status st = POP3_E_NOMEM;
-
-    if (p != NULL && pop3_b64_encode(msg->data, msg->len, p, n + 3) == 0) {
-        memcpy(p + n, "\r\n", 2);
-        st = pop3__send_line(c, p, n + 2, "****", 4);
-    }
-    pop3_secbuf_free(&line);
-    return st;
+    return pop3__send_line(c, line, len, shown, strlen(shown));
 }
 
-/* Cancel the exchange (RFC 5034 4: "*") and read the server's -ERR. */
-static pop3_status cancel(pop3_client *c, pop3_status why)
+/* Send the AUTH line, traced as "AUTH NAME", with " ****" when it
+ * carries the initial response. */
+static pop3_status send_auth(pop3_client *c, const pop3_codec_sasl *x,
+                             const char *line, size_t len)
+{
+    char shown[64];
+    size_t n = 5 + strlen(pop3_codec_sasl_name(x)); /* "AUTH " name */
+
+    if (n + 6 > sizeof shown || len < n + 2)
+        return POP3_E_ARG; /* cannot be: names are short constants */
+    memcpy(shown, line, n);
+    shown[n] = '\0';
+    if (len > n + 2) /* the initial response is on the line */
+        memcpy(shown + n, " ****", 6);
+    return send_codec_line(c, line, len, shown);
+}
+
+/* Cancel the exchange (RFC 5034 4: the codec's "*") and read the
+ * server's -ERR. */
+static pop3_status cancel(pop3_client *c, const char *line, size_t len,
+                          pop3_status why)
 {
     pop3_event ev;
-    pop3_status st = pop3__send_line(c, "*\r\n", 3, "*", 1);
+    pop3_status st = send_codec_line(c, line, len, "*");
 
     if (st == POP3_OK)
         st = pop3__reply(c, POP3_EXPECT_STATUS, why, &ev);
@@ -58,149 +65,77 @@ static pop3_status cancel(pop3_client *c, pop3_status why)
 }
 
 /*
- * One AUTH exchange.  With allow_ir, the first message goes with the
- * command if the line stays within 255 octets (RFC 5034 4); else it
- * answers the server's first, empty, challenge.  *ir_refused is set when
- * a token mechanism's one-step form got an immediate plain -ERR.
+ * One AUTH exchange, driven by the codec (sasl_codec.c holds the rules:
+ * the initial response on the AUTH line or after an empty challenge,
+ * strict base64, the bound on rounds, the checks on +OK).  This moves
+ * its lines to the server and the server's replies to it.  *retry is set
+ * when the codec says the two-step form should be tried.
  */
-static pop3_status exchange(pop3_client *c, pop3_sasl *s, int allow_ir,
-                            int *ir_refused)
+static pop3_status exchange(pop3_client *c, pop3_codec_sasl *x,
+                            int allow_ir, int *retry)
 {
-    const pop3_sasl_mech *m = s->mech;
-    pop3_secbuf ir = {0}, msg = {0};
-    unsigned char *chal = NULL;
-    int pending = 0, ir_sent = 0, round;
-    pop3_status st = POP3_OK, err = pop3__auth_err(c);
+    const char *line = NULL, *detail;
+    size_t len = 0;
+    pop3_status st, err = pop3__auth_err(c);
     pop3_event ev;
 
-    *ir_refused = 0;
-    if (m->flags & POP3_SASL_CLIENT_FIRST)
-        st = pop3_sasl_step(s, NULL, 0, &ir);
-    if (st != POP3_OK)
-        goto out; /* nothing sent yet */
-    if ((m->flags & POP3_SASL_CLIENT_FIRST) && allow_ir) {
-        size_t b64 = pop3_b64_encoded_len(ir.len);
-        /* "AUTH " name " " response CRLF */
-        if (5 + strlen(m->name) + 1 + (b64 ? b64 : 1) + 2 <=
-            POP3_MAX_COMMAND) {
-            char arg[POP3_MAX_COMMAND];
-            if (ir.len == 0)
-                strcpy(arg, "=");
-            else
-                pop3_b64_encode(ir.data, ir.len, arg, sizeof arg);
-            st = pop3__send(c, "AUTH", m->name, arg, POP3_MASK_LAST);
-            /* memset could be dropped as a dead store: the initial
-             * response holds the secret (PLAIN, XOAUTH2). */
-            OPENSSL_cleanse(arg, sizeof arg);
-            ir_sent = 1;
-        }
-    }
-    if (!ir_sent) {
-        pending = (m->flags & POP3_SASL_CLIENT_FIRST) != 0;
-        st = pop3__send(c, "AUTH", m->name, NULL, POP3_MASK_NONE);
-    }
-
-    for (round = 0; st == POP3_OK; round++) {
-        size_t len;
-
+    *retry = 0;
+    st = pop3_codec_sasl_start(x, allow_ir, &line, &len);
+    if (st == POP3_OK) /* else nothing was sent */
+        st = send_auth(c, x, line, len);
+    while (st == POP3_OK) {
         st = pop3__reply(c, POP3_EXPECT_STATUS_CONT, err, &ev);
         if (c->failed != POP3_OK)
             break;
         if (ev.reply == POP3_REPLY_ERR) {
-            *ir_refused = ir_sent && round == 0 && c->code[0] == '\0' &&
-                          (m->flags & POP3_SASL_TOKEN);
+            *retry = pop3_codec_sasl_retry(x, c->code);
             break; /* st is the -ERR's status */
         }
         if (ev.reply == POP3_REPLY_OK) {
-            /* SCRAM: no +OK counts without the server's proof. */
-            st = s->server_error ? POP3_E_PROTOCOL : pop3_sasl_finish(s);
+            st = pop3_codec_sasl_finish(x);
             if (st != POP3_OK) {
-                pop3__detail(c, st == POP3_E_AUTH_SERVER
-                                    ? "the server did not prove that it "
-                                      "knows the password"
-                                    : "+OK after an error challenge");
+                pop3__detail(c, pop3_sasl_codec_refusal(x, st));
                 st = pop3__fail(c, st);
             }
             break;
         }
-        /* A "+ " challenge: strict base64, bounded rounds. */
-        free(chal);
-        chal = malloc(ev.text_len / 4 * 3 + 1);
-        if (chal == NULL) {
-            st = cancel(c, POP3_E_NOMEM);
-            break;
-        }
-        if (round >= MAX_ROUNDS ||
-            pop3_b64_decode(ev.text, ev.text_len, chal,
-                            ev.text_len / 4 * 3 + 1, &len) != 0 ||
-            (pending && len != 0)) {
-            pop3__detail(c, "malformed SASL challenge");
-            st = pop3__fail(c, POP3_E_PROTOCOL);
-            break;
-        }
-        if (pending) { /* the two-step form: now the first message */
-            pending = 0;
-            st = send_response(c, &ir);
-            continue;
-        }
-        st = pop3_sasl_step(s, chal, len, &msg);
-        if (st == POP3_E_PROTOCOL || st == POP3_E_AUTH_SERVER) {
-            pop3__detail(c, st == POP3_E_PROTOCOL
-                                ? "malformed SASL challenge"
-                                : "wrong server signature: the server does "
-                                  "not know the password");
+        /* A "+ " challenge. */
+        st = pop3_codec_sasl_step(x, ev.text, ev.text_len, &line, &len);
+        if (st == POP3_OK)
+            st = send_codec_line(c, line, len, "****");
+        else if (line != NULL) /* e.g. SCRAM's e=: the server gave up */
+            st = cancel(c, line, len, st);
+        else /* malformed, or a wrong server signature */
             st = pop3__fail(c, st);
-            break;
-        }
-        if (st != POP3_OK) { /* e.g. SCRAM's e=: the server gave up */
-            st = cancel(c, st);
-            break;
-        }
-        st = send_response(c, &msg);
     }
-out:
-    if (s->detail[0] != '\0')
-        pop3__detail(c, s->detail);
-    free(chal);
-    pop3_secbuf_free(&ir);
-    pop3_secbuf_free(&msg);
+    detail = pop3_codec_sasl_detail(x);
+    if (detail[0] != '\0')
+        pop3__detail(c, detail);
     return st;
 }
 
-/* Arguments every mechanism needs, checked before anything is sent. */
-static pop3_status check_args(const pop3_sasl_mech *m, const char *user,
-                              const char *secret)
-{
-    if (user == NULL || secret == NULL || *secret == '\0' ||
-        strlen(user) > POP3_SASL_MAX_USER ||
-        strlen(secret) > POP3_SASL_MAX_SECRET)
-        return POP3_E_ARG;
-    if (*user == '\0' && m != &pop3_sasl_oauthbearer)
-        return POP3_E_ARG;
-    return POP3_OK;
-}
-
-/* AUTH with m after pop3__begin; a token mechanism whose one-step form is
- * refused tries the two-step form once. */
+/* AUTH with m after pop3__begin (the codec checks the arguments before
+ * anything is sent); a token mechanism whose one-step form is refused
+ * tries the two-step form once. */
 static pop3_status sasl_login(pop3_client *c, const pop3_sasl_mech *m,
                               const char *user, const char *secret)
 {
-    pop3_sasl s;
-    pop3_status st = check_args(m, user, secret);
-    int refused = 0, attempt;
+    pop3_codec_sasl *x = NULL;
+    const char *host =
+        c->opts.server_name != NULL ? c->opts.server_name : c->host;
+    pop3_status st =
+        pop3_codec_sasl_new(m->name, user, secret, host, c->port, &x);
+    int retry = 0, attempt;
 
     if (st != POP3_OK)
         return st;
     c->auth_used = m->name;
     for (attempt = 0; attempt < 2; attempt++) {
-        pop3_sasl_init(&s, m, user, secret);
-        s.host = c->opts.server_name != NULL ? c->opts.server_name : c->host;
-        s.port = c->port;
-        st = exchange(c, &s, attempt == 0, &refused);
-        pop3_sasl_clear(&s);
-        if (!refused || c->failed != POP3_OK)
+        st = exchange(c, x, attempt == 0, &retry);
+        if (!retry || c->failed != POP3_OK)
             break;
     }
+    pop3_codec_sasl_free(x);
     return st == POP3_OK ? pop3__logged_in(c, m->name) : st;
 }
 

@@ -1,8 +1,9 @@
 /*
  * SASL mechanisms, sans I/O: each turns the server's decoded challenge
- * into the client's next message (raw bytes; the caller does base64 and
- * the wire, see sasl.c).  They check every challenge and never keep a
- * secret longer than the exchange: pop3_sasl_clear wipes what they made.
+ * into the client's next message (raw bytes; pop3_codec_sasl in
+ * sasl_codec.c does the base64 and the exchange's rules, sasl.c the
+ * wire).  They check every challenge and never keep a secret longer
+ * than the exchange: pop3_sasl_clear wipes what they made.
  */
 #ifndef POP3_SASL_H
 #define POP3_SASL_H
@@ -95,5 +96,10 @@ int pop3_sasl_add_saslname(pop3_secbuf *b, const char *name);
 /* Keep a server's error text in s->detail, printable ASCII only. */
 void pop3_sasl_note(pop3_sasl *s, const char *what,
                     const unsigned char *text, size_t len);
+
+/* Why pop3_codec_sasl_finish refused a +OK with `st` (its return), for
+ * pop3_error_detail(): a constant string. */
+const char *pop3_sasl_codec_refusal(const pop3_codec_sasl *x,
+                                    pop3_status st);
 
 #endif /* POP3_SASL_H */

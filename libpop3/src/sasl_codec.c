@@ -1,10 +1,11 @@
 /*
- * pop3_codec_sasl: the library's SASL mechanisms for callers that move
- * the bytes themselves (pop3.cosocket, event loops).  The same rules as
- * the blocking client's exchange (sasl.c, RFC 5034 4): the initial
- * response on the AUTH line only when the line stays within 255
- * octets, else after an empty first challenge; strict base64; a bounded
- * number of rounds; SCRAM's +OK counts only after the server's proof.
+ * pop3_codec_sasl: the SASL exchange's rules in one place (RFC 5034 4),
+ * for every client: the blocking one (sasl.c moves its lines over the
+ * session) and the callers that move the bytes themselves (pop3.aio,
+ * pop3.cosocket).  The initial response on the AUTH line only when the
+ * line stays within 255 octets, else after an empty first challenge;
+ * strict base64; a bounded number of rounds; "*" to cancel; SCRAM's +OK
+ * counts only after the server's proof; the token mechanisms' retry.
  * What the caller gets are whole lines to write, CRLF included.
  */
 #include <stdlib.h>
@@ -228,11 +229,6 @@ static pop3_status step(pop3_codec_sasl *x, const char *challenge,
     if (st == POP3_E_AUTH_SERVER && x->s.detail[0] == '\0')
         pop3_sasl_note(&x->s, "wrong server signature: the server does not "
                               "know the password", NULL, 0);
-    if (st != POP3_E_PROTOCOL && st != POP3_E_AUTH_SERVER) {
-        /* The exchange cannot go on (e.g. SCRAM's e=): cancel it. */
-        *data_out = "*\r\n";
-        *len_out = 3;
-    }
     return st;
 }
 
@@ -253,8 +249,18 @@ pop3_status pop3_codec_sasl_step(pop3_codec_sasl *x, const char *challenge,
     if (x->failed != POP3_OK)
         return x->failed;
     st = step(x, challenge, challenge_len, data_out, len_out);
-    if (st != POP3_OK)
-        x->failed = st;
+    if (st == POP3_OK)
+        return st;
+    x->failed = st;
+    if (st == POP3_E_PROTOCOL || st == POP3_E_AUTH_SERVER) {
+        *data_out = NULL; /* the session is to be dropped */
+        *len_out = 0;
+    } else {
+        /* The exchange cannot go on (SCRAM's e=, out of memory, ...)
+         * and the server waits for an answer: cancel it. */
+        *data_out = "*\r\n";
+        *len_out = 3;
+    }
     return st;
 }
 
@@ -271,10 +277,20 @@ pop3_status pop3_codec_sasl_finish(const pop3_codec_sasl *x)
     return pop3_sasl_finish(&x->s);
 }
 
+const char *pop3_sasl_codec_refusal(const pop3_codec_sasl *x,
+                                    pop3_status st)
+{
+    if (st == POP3_E_AUTH_SERVER)
+        return "the server did not prove that it knows the password";
+    if (x != NULL && x->failed == POP3_OK && x->pending)
+        return "+OK before the client's first SASL message";
+    return "+OK after an error challenge";
+}
+
 int pop3_codec_sasl_retry(const pop3_codec_sasl *x, const char *resp_code)
 {
-    /* As the blocking client: a token mechanism whose one-step AUTH got
-     * a plain -ERR at once may try the two-step form, once. */
+    /* A token mechanism whose one-step AUTH got a plain -ERR at once may
+     * try the two-step form, once (Office 365 wants it). */
     return x != NULL && x->ir_on_line && x->rounds == 0 && x->starts == 1 &&
            (x->s.mech->flags & POP3_SASL_TOKEN) &&
            (resp_code == NULL || *resp_code == '\0');
