@@ -116,6 +116,27 @@ int test_server_start(test_server *s, const char *const *args)
     return -1;
 }
 
+int test_server_start_scenario(test_server *s, const char *script)
+{
+    char path[400];
+    const char *args[] = {"--scenario", path, NULL};
+    FILE *f;
+
+    if (test_server_prepare(s) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/s.scenario", s->dir);
+    f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    if (fputs(script, f) == EOF) {
+        fclose(f);
+        return -1;
+    }
+    if (fclose(f) != 0)
+        return -1;
+    return test_server_start(s, args);
+}
+
 char *test_server_log(test_server *s)
 {
     FILE *f = fopen(s->log, "rb");

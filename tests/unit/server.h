@@ -30,6 +30,11 @@ int test_server_has(test_server *s, const char *user, const char *name);
  * (unless a --scenario is given), --port-file and --log.  0 on success. */
 int test_server_start(test_server *s, const char *const *args);
 
+/* Prepare and start pop3d.py in scenario mode on `script` (the text of a
+ * scenario: tests/server/README.md), written into the server's
+ * directory.  0 on success. */
+int test_server_start_scenario(test_server *s, const char *script);
+
 /* The log of lines the client sent.  OWNED: free() it. */
 char *test_server_log(test_server *s);
 

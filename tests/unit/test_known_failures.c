@@ -51,17 +51,7 @@ static void start(int tls, const char *const *extra)
 /* Scenario mode: the script is written into the server's directory. */
 static void start_scenario(const char *script)
 {
-    char path[400];
-    const char *args[] = {"--scenario", path, NULL};
-    FILE *f;
-
-    CU_ASSERT_FATAL(test_server_prepare(&srv) == 0);
-    snprintf(path, sizeof path, "%s/s.scenario", srv.dir);
-    f = fopen(path, "w");
-    CU_ASSERT_FATAL(f != NULL);
-    fputs(script, f);
-    fclose(f);
-    CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
+    CU_ASSERT_FATAL(test_server_start_scenario(&srv, script) == 0);
 }
 
 static int mail_intact(void)
@@ -473,6 +463,30 @@ static void test_cve_2012_3482_err_is_not_a_challenge(void)
     test_server_stop(&srv);
 }
 
+/* A +OK to AUTH before the client has sent its first SASL message (a
+ * PLAIN response too long to go on the AUTH line waits for the server's
+ * "+ ") cannot be a finished exchange: the client refuses it as a
+ * protocol error rather than count itself logged in
+ * (pop3_codec_sasl_finish's rule, which the blocking client shares). */
+static void test_sasl_ok_before_first_message(void)
+{
+    char password[241];
+    pop3_client *c;
+
+    memset(password, 'p', sizeof password - 1);
+    password[sizeof password - 1] = '\0';
+    start_scenario("S +OK ready\\r\\n\nC AUTH PLAIN\n"
+                   "S +OK you are in\\r\\n\nE\n");
+    c = client(POP3_TLS_NONE, 3000);
+    CU_ASSERT_FATAL(pop3_connect(c, "127.0.0.1", srv.port) == POP3_OK);
+    CU_ASSERT(pop3_auth(c, "PLAIN", "alice", password) == POP3_E_PROTOCOL);
+    CU_ASSERT(pop3_get_state(c) != POP3_STATE_TRANSACTION);
+    CU_ASSERT(strstr(pop3_error_detail(c), "before") != NULL);
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
 static void test_cve_2016_8617_base64_size_limits(void)
 {
     unsigned char in[8] = {0};
@@ -791,6 +805,8 @@ int main(void)
         {"curl CVE-2013-0249", test_cve_2013_0249_long_sasl_challenge},
         {"fetchmail CVE-2012-3482",
          test_cve_2012_3482_err_is_not_a_challenge},
+        {"SASL: +OK before the first client message",
+         test_sasl_ok_before_first_message},
         {"curl CVE-2016-8617", test_cve_2016_8617_base64_size_limits},
         {"curl CVE-2018-16839", test_cve_2018_16839_long_user_refused},
         {"CRAM-MD5 long secret", test_cram_md5_secret_over_64_bytes},

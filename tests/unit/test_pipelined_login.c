@@ -23,20 +23,10 @@ static test_server srv;
     "C CAPA\n"                                                                \
     "S +OK\\r\\nUSER\\r\\nPIPELINING\\r\\n.\\r\\n\n"
 
-/* Start the scripted server on a scenario given as text. */
-static void start_scenario(const char *text)
+/* Scenario mode: the script is written into the server's directory. */
+static void start_scenario(const char *script)
 {
-    char path[400];
-    const char *args[] = {"--scenario", path, NULL};
-    FILE *f;
-
-    CU_ASSERT_FATAL(test_server_prepare(&srv) == 0);
-    snprintf(path, sizeof path, "%s/login.scenario", srv.dir);
-    f = fopen(path, "w");
-    CU_ASSERT_FATAL(f != NULL);
-    fputs(text, f);
-    fclose(f);
-    CU_ASSERT_FATAL(test_server_start(&srv, args) == 0);
+    CU_ASSERT_FATAL(test_server_start_scenario(&srv, script) == 0);
 }
 
 /* The lines the client traced, in order: ">" sent, "<" received. */
