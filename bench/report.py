@@ -26,9 +26,11 @@ TARGETS = [
      "200 MB: C API peak RSS under 4 MB above its 4 KB-workload peak"),
     ("delay", "c", "wall/limit", 2.0,
      "500 × 4 KB at 10 ms: C API within 2× of the limit row"),
+    # Not one of the issue's: what opts.pipelining ASSUME gives there.
     ("delay", "c_known", "wall/limit", 2.0,
-     "500 × 4 KB at 10 ms: C API, pipelining known (no CAPA before the "
-     "login), within 2× of the limit row"),
+     "(extra, not an issue 8 target) 500 × 4 KB at 10 ms: C API, "
+     "pipelining known (no CAPA before the login), within 2× of the limit "
+     "row"),
     ("delay", "python", "wall/limit", 2.0,
      "500 × 4 KB at 10 ms: Python binding within 2× of the limit row"),
 ]

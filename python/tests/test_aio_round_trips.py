@@ -158,6 +158,30 @@ def test_early_capa_without_stls_sends_one_capa(scenario):
     no_mismatch(srv)
 
 
+@pytest.mark.parametrize("early", [True, False])
+def test_stls_required_capa_refused_says_so(scenario, early):
+    # -ERR to CAPA (early or not) with STLS required: the same words as
+    # the C client (and pop3.Client) use, not "offers no STLS".
+    first = "C CAPA\nS +OK ready\\r\\n-ERR no\\r\\n\n" if early else \
+        "S +OK ready\\r\\n\nC CAPA\nS -ERR no\\r\\n\n"
+    srv = scenario(first + "E\n")
+    c = aio_for(srv, tls="stls", timeout=LIMIT, early_capa=early)
+
+    async def go():
+        with pytest.raises(pop3.TLSUnavailableError) as e:
+            await c.connect("127.0.0.1", srv.port)
+        await c.close()
+        return e.value
+    err = run(go())
+    assert "refused CAPA" in str(err)
+    srv2 = scenario(first + "E\n")
+    with pytest.raises(pop3.TLSUnavailableError) as e:
+        pop3.Client("127.0.0.1", srv2.port, tls="stls", timeout=LIMIT,
+                    early_capa=early)
+    assert "refused CAPA" in str(e.value)
+    no_mismatch(srv)
+
+
 def test_early_capa_then_stls_asks_again(scenario, certs):
     # STLS listed in the early CAPA: STLS at once, and once TLS is on,
     # CAPA again (RFC 2595 4), as without early_capa.

@@ -579,9 +579,12 @@ class Client:
                 await self._capa_answer(self._read_capa("connect"))
             if self._capa is not None and "STLS" in self._capa_names():
                 await self._stls("connect", name)
-            elif mode is TLS.STLS:
-                raise make_error(_c.POP3_E_TLS_UNAVAILABLE, "connect",
-                                 detail="the server offers no STLS")
+            elif mode is TLS.STLS:  # the C client's words
+                raise make_error(
+                    _c.POP3_E_TLS_UNAVAILABLE, "connect",
+                    detail="the server offers no STLS"
+                    if self._capa is not None
+                    else "the server refused CAPA, so no STLS")
         if self._want_utf8:
             # Asked for, so turned on when offered; its absence (or a
             # -ERR) leaves the session as it is (the C client's rule).
