@@ -65,10 +65,16 @@ function Client:_err(op, st, detail)
 end
 
 local PIPELINING_MODES = {auto = true, assume = true, off = true}
+local TLS_MODES = {default = true, none = true, stls = true, implicit = true}
 
 -- The options the C client refuses (pop3_client_new: POP3_E_ARG) are
--- refused here too, raised as the module's other argument errors.
+-- refused here too, raised as the module's other argument errors.  A
+-- misspelt tls must not quietly mean cleartext.
 local function check_options(opts)
+    if opts.tls ~= nil and opts.tls ~= false and not TLS_MODES[opts.tls] then
+        error("bad option 'tls' to 'new' (one of default, none, stls, "
+              .. "implicit, or false)", 3)
+    end
     if opts.early_capa ~= nil and type(opts.early_capa) ~= "boolean" then
         error("bad option 'early_capa' to 'new' (boolean expected)", 3)
     end
@@ -78,8 +84,9 @@ local function check_options(opts)
     end
 end
 
---- Create a client.  opts: timeout (seconds, default 30), tls ("none",
--- "implicit", "stls"; default "implicit" on port 995, else "stls"),
+--- Create a client.  opts: timeout (seconds, default 30), tls ("none"
+-- or false, "implicit", "stls"; "default" or nil: "implicit" on port 995,
+-- else "stls"),
 -- verify (default true: needs lua_ssl_trusted_certificate in nginx),
 -- server_name (for SNI and verification), max_line, buffer_size,
 -- allow_cleartext (let authenticate() reveal the password without TLS
@@ -94,7 +101,11 @@ function M.new(opts)
     check_options(opts)
     local self = setmetatable({}, Client)
     self.timeout_ms = math.floor((opts.timeout or 30) * 1000)
-    self.tls = opts.tls
+    if opts.tls == false then
+        self.tls = "none" -- as the blocking client takes it
+    elseif opts.tls ~= "default" then
+        self.tls = opts.tls
+    end
     self.verify = opts.verify ~= false
     self.server_name = opts.server_name
     self.max_line = opts.max_line or 512
