@@ -71,16 +71,35 @@ local TLS_MODES = {default = true, none = true, stls = true, implicit = true}
 -- refused here too, raised as the module's other argument errors.  A
 -- misspelt tls must not quietly mean cleartext.
 local function check_options(opts)
-    if opts.tls ~= nil and opts.tls ~= false and not TLS_MODES[opts.tls] then
-        error("bad option 'tls' to 'new' (one of default, none, stls, "
-              .. "implicit, or false)", 3)
+    local function bad(key, what)
+        error(("bad option '%s' to 'new' (%s)"):format(key, what), 4)
     end
-    if opts.early_capa ~= nil and type(opts.early_capa) ~= "boolean" then
-        error("bad option 'early_capa' to 'new' (boolean expected)", 3)
+    if opts.tls ~= nil and opts.tls ~= false and not TLS_MODES[opts.tls] then
+        bad("tls", "one of default, none, stls, implicit, or false")
+    end
+    local t = opts.timeout
+    if t ~= nil and (type(t) ~= "number" or t ~= t or t <= 0 or
+                     t > 2147483) then
+        bad("timeout", "seconds in (0, 2147483] expected")
+    end
+    for _, k in ipairs { "max_line", "buffer_size" } do
+        local v = opts[k]
+        if v ~= nil and (type(v) ~= "number" or v ~= math.floor(v) or
+                         v < 1 or v > 2147483647) then
+            bad(k, "positive integer expected")
+        end
+    end
+    for _, k in ipairs { "allow_cleartext", "pipeline_login", "utf8",
+                         "early_capa" } do
+        if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
+            bad(k, "boolean expected")
+        end
+    end
+    if opts.server_name ~= nil and type(opts.server_name) ~= "string" then
+        bad("server_name", "string expected")
     end
     if opts.pipelining ~= nil and not PIPELINING_MODES[opts.pipelining] then
-        error("bad option 'pipelining' to 'new' (one of auto, assume, off)",
-              3)
+        bad("pipelining", "one of auto, assume, off")
     end
 end
 

@@ -1,6 +1,9 @@
--- pop3.cosocket's tls option takes what the blocking client takes for
--- the modes both have ("default", "none" or false, "stls", "implicit"),
--- and refuses anything else: a misspelt mode used to mean cleartext.
+-- pop3.cosocket's options are checked in new() as the blocking client
+-- checks them: tls takes what the blocking client takes for the modes
+-- both have ("default", "none" or false, "stls", "implicit") and refuses
+-- anything else (a misspelt mode used to mean cleartext); timeout,
+-- max_line, buffer_size, the booleans and server_name must have their
+-- type and range.
 local S = require "support"
 local shim = require "ngx_shim"
 
@@ -19,6 +22,25 @@ describe("pop3.cosocket tls option", function()
       assert.is_false(ok, tostring(bad))
       assert.matches("bad option 'tls' to 'new'", err)
     end
+  end)
+
+  it("refuses other options of the wrong type or range", function()
+    local bad = {
+      { timeout = 0 }, { timeout = -1 }, { timeout = "5" },
+      { timeout = 0 / 0 }, { max_line = 1.5 }, { max_line = 0 },
+      { buffer_size = "big" }, { allow_cleartext = 1 },
+      { pipeline_login = "yes" }, { utf8 = 0 }, { early_capa = "true" },
+      { server_name = 42 },
+    }
+    for _, o in ipairs(bad) do
+      local key = next(o)
+      local ok, err = pcall(cosocket.new, o)
+      assert.is_false(ok, key)
+      assert.matches("bad option '" .. key .. "' to 'new'", err)
+    end
+    -- The boundaries that are fine.
+    assert.truthy(cosocket.new{ timeout = 0.001, max_line = 64,
+                                buffer_size = 128, utf8 = false })
   end)
 
   -- A server without STLS: false and "none" connect in cleartext,
