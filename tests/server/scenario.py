@@ -1,5 +1,5 @@
-"""Scenario mode: parse a script of S/B/C/C*/D/X/H/E/T directives and replay
-it on each connection. See README.md for the format."""
+"""Scenario mode: parse a script of S/B/C/C*/D/Q/X/H/E/T directives and
+replay it on each connection. See README.md for the format."""
 
 import sys
 import time
@@ -7,6 +7,7 @@ import time
 from wire import Closed, escape, unescape
 
 CLOSE_WAIT = 5.0     # how long E waits for the client to close
+QUIET_MAX = 5.0      # the longest Q: it delays every reply after it
 
 
 def parse(path):
@@ -33,6 +34,11 @@ def _step(op, arg):
         if not seconds >= 0:
             raise ValueError("D needs seconds >= 0")
         return op, seconds
+    if op == "Q":
+        seconds = float(arg)
+        if not 0 < seconds <= QUIET_MAX:
+            raise ValueError("Q needs seconds > 0 and <= %g" % QUIET_MAX)
+        return op, seconds
     if op in ("C*", "X", "H", "E", "T"):
         if arg.strip():
             raise ValueError("%s takes no argument" % op)
@@ -54,6 +60,14 @@ def run(wire, steps):
                 wire.send(arg, one_byte=(op == "B"))
             elif op == "D":
                 time.sleep(arg)
+            elif op == "Q":
+                # The line stays unread: a C after this still gets it, so
+                # the log shows #EARLY once, then the line where it is read.
+                early = wire.peek(arg)
+                if early is not None:
+                    msg = "#EARLY got=" + escape(early)
+                    wire.log.write(msg)
+                    print("pop3d: " + msg, file=sys.stderr, flush=True)
             elif op == "X":
                 break
             elif op == "T":

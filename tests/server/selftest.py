@@ -329,6 +329,61 @@ def test_scenarios():
     check("#MISMATCH expected=<close> got=NOOP" in log, log)
 
 
+def test_quiet():
+    """Q: a line that arrives before the reply is #EARLY, and is still
+    read by the next C; a client that waits sees the reply after Q."""
+    script = os.path.join(TMP, "quiet.scenario")
+    with open(script, "w") as f:
+        f.write("S +OK hi\\r\\n\nC USER a\nQ 0.3\nS +OK\\r\\n\n"
+                "C PASS b\nQ 0.3\nS +OK in\\r\\n\n"
+                "C QUIT\nS +OK bye\\r\\n\nE\n")
+
+    def waits(c):
+        c.line()
+        t0 = time.monotonic()
+        check(c.cmd("USER a") == b"+OK\r\n", "Q: USER reply")
+        check(time.monotonic() - t0 >= 0.29, "Q: reply before Q ended")
+        check(c.cmd("PASS b") == b"+OK in\r\n", "Q: PASS reply")
+        check(c.cmd("QUIT") == b"+OK bye\r\n", "Q: QUIT reply")
+    log = run_scenario(script, waits, "q1")
+    check(not [x for x in log if x.startswith(("#EARLY", "#MISMATCH"))],
+          log)
+    check(log.count("PASS b") == 2, log)
+
+    def pipelines(c):
+        c.line()
+        c.s.sendall(b"USER a\r\nPASS b\r\n")
+        check(c.line() == b"+OK\r\n" and c.line() == b"+OK in\r\n",
+              "Q: replies to a pipelined login")
+        check(c.cmd("QUIT") == b"+OK bye\r\n", "Q: QUIT after #EARLY")
+    log = run_scenario(script, pipelines, "q2")
+    check(not [x for x in log if x.startswith("#MISMATCH")], log)
+    # Logged once as early, once where C reads it; per connection.
+    check(log == ["#CONNECT", "USER a", "#EARLY got=PASS b", "PASS b",
+                  "QUIT", "#CLOSE"] * 2, log)
+
+    def partial(c):
+        c.line()
+        c.s.sendall(b"USER a\r\nPA")
+        check(c.line() == b"+OK\r\n", "Q: reply after a partial line")
+        check(c.cmd("SS b") == b"+OK in\r\n", "Q: rest of the line")
+        check(c.cmd("QUIT") == b"+OK bye\r\n", "Q: QUIT")
+    log = run_scenario(script, partial, "q3")
+    check(log == ["#CONNECT", "USER a", "#EARLY got=PA", "PASS b",
+                  "QUIT", "#CLOSE"] * 2, log)
+
+    # A bad argument is refused at start, naming the line.
+    for arg in ("0", "x", "6"):
+        bad = os.path.join(TMP, "bad-q.scenario")
+        with open(bad, "w") as f:
+            f.write("S +OK\\r\\n\nQ %s\n" % arg)
+        r = subprocess.run([sys.executable, POP3D, "--port-file",
+                            os.path.join(TMP, "bad.port"), "--scenario",
+                            bad], capture_output=True, text=True, timeout=10)
+        check(r.returncode == 1 and "bad-q.scenario:2" in r.stderr,
+              "Q %r: %d %s" % (arg, r.returncode, r.stderr))
+
+
 def test_tls_sasl(root):
     import certs
     tls_dir = os.path.join(TMP, "tls")
@@ -415,7 +470,7 @@ def test_lifetime(root):
 def main():
     root = make_maildrop()
     tests = [lambda: test_maildrop(root), lambda: test_faults(root),
-             test_scenarios, lambda: test_tls_sasl(root),
+             test_scenarios, test_quiet, lambda: test_tls_sasl(root),
              lambda: test_lifetime(root)]
     failed = 0
     try:

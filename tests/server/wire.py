@@ -183,6 +183,28 @@ class Wire:
             if not self._recv(left):
                 return None
 
+    def peek(self, timeout):
+        """The first line the client sent that no readline() took yet, as
+        it would be logged but left unread; or the bytes of an unfinished
+        one if that is all that came. Waits up to timeout seconds for it;
+        None if nothing came (or the client closed: the next read says
+        so)."""
+        deadline = time.monotonic() + timeout
+        try:
+            while b"\n" not in self.buf:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._recv(left):
+                    break
+        except Closed:
+            pass
+        if not self.buf:
+            return None
+        nl = self.buf.find(b"\n")
+        if nl < 0:
+            return self.buf
+        line = self.buf[:nl + 1]
+        return line[:-2] if line.endswith(b"\r\n") else line
+
     def hang(self):
         """Say nothing more; log whatever arrives until the client closes."""
         self.flush()
