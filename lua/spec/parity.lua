@@ -272,4 +272,14 @@ function P.sessions(log)
   return out
 end
 
+--- The first #MISMATCH or #EARLY line of a scripted server's log (the
+-- client sent a line the scenario does not expect, or sent one before
+-- the reply its Q waits for), or nil.
+function P.bad_line(log)
+  for line in log:gmatch("[^\n]+") do
+    if line:find("^#MISMATCH") or line:find("^#EARLY") then return line end
+  end
+  return nil
+end
+
 return P
