@@ -6,48 +6,11 @@
 -- method or a field); then both clients on the same calls, compared
 -- result for result and line for line on the wire.
 local S = require "support"
-local shim = require "ngx_shim"
-local pop3 = require "pop3"
+local both = require "both"
 local core = require "pop3.core"
 
-local M1 = "Subject: one\r\n\r\nfirst\r\n"
-local M2 = "Subject: two\r\n\r\n.dotted\r\n"
-local M3 = "Subject: three\r\n\r\n" .. ("third line\r\n"):rep(3000)
-local MAIL = { alice = { { "0001-a", M1 }, { "0002-b", M2 },
-                         { "0003-c", M3 } } }
-
-local cosocket
-
--- Each client's way to connect (cleartext; `extra` adds options), to
--- read what it knows, and status(code): its error code as the C status.
--- `body`: how a retrieve/top iterator reports a failure (a batch's
--- iterators raise in both).
-local CLIENTS = {
-  { name = "pop3", prefix = "pop3: ", body = "raised",
-    connect = function(port, extra)
-      local o = { host = "127.0.0.1", port = port, tls = false,
-                  timeout = 5 }
-      for k, v in pairs(extra or {}) do o[k] = v end
-      return pop3.connect(o)
-    end,
-    status = function(code) return pop3.codes[code] end,
-    text = function(c) return (c:server_text()) end,
-    resp_code = function(c) return select(2, c:server_text()) end,
-    state = function(c) return c:state() end,
-    is_utf8 = function(c) return c:is_utf8() end },
-  { name = "pop3.cosocket", prefix = "pop3.cosocket: ", body = "returned",
-    connect = function(port, extra)
-      local o = { host = "127.0.0.1", port = port, tls = "none",
-                  timeout = 5 }
-      for k, v in pairs(extra or {}) do o[k] = v end
-      return cosocket.connect(o)
-    end,
-    status = function(code) return code and math.floor(code) end,
-    text = function(c) return c.server_text end,
-    resp_code = function(c) return c.resp_code end,
-    state = function(c) return c.state end,
-    is_utf8 = function(c) return c.is_utf8 end },
-}
+local M1, M2, M3, MAIL = both.M1, both.M2, both.M3, both.MAIL
+local CLIENTS, all, plain = both.CLIENTS, both.all, both.plain
 
 local function with_server(o, fn)
   if not o.scenario then o.mail = o.mail or MAIL end
@@ -70,18 +33,8 @@ local function fails(cl, want, ok, msg, code)
   assert.equals(want, cl.status(code), msg)
 end
 
-local function all(iter)
-  local parts = {}
-  for chunk in iter do parts[#parts + 1] = chunk end
-  return table.concat(parts)
-end
-
 local function count(text, pattern)
   return select(2, text:gsub(pattern, ""))
-end
-
-local function plain(s)
-  return (s:gsub("%p", "%%%0"))
 end
 
 -- An error message without the position error() put in front of it
@@ -105,11 +58,8 @@ end
 for _, cl in ipairs(CLIENTS) do
   describe(cl.name .. ": retrieve_many(), top_many() and delete_many()",
            function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     it("pipelines, in order, with an -ERR mid-batch", function()
       with_server({}, function(srv)
@@ -300,11 +250,8 @@ for _, cl in ipairs(CLIENTS) do
   end)
 
   describe(cl.name .. ": utf8()", function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     it("when CAPA lists it, once, before login", function()
       -- UTF8 is listed, PIPELINING not: USER, PASS one at a time, and
@@ -334,7 +281,7 @@ E
         assert(c:login("j\195\188rgen", "p\195\164ss"))
         fails(cl, core.POP3_E_STATE, c:utf8())
         assert.is_true(c:quit())
-        assert.is_nil(srv:log():find("#MISMATCH", 1, true))
+        both.no_mismatch(srv:log())
       end)
       with_server({}, function(srv)
         local c = assert(cl.connect(srv.port))
@@ -348,7 +295,7 @@ E
         assert.is_true(cl.is_utf8(c))
         assert(c:login("j\195\188rgen", "p\195\164ss"))
         assert.is_true(c:quit())
-        assert.is_nil(srv:log():find("#MISMATCH", 1, true))
+        both.no_mismatch(srv:log())
       end)
       with_server({}, function(srv)
         local c = assert(cl.connect(srv.port, { utf8 = true }))
@@ -364,11 +311,8 @@ E
   -- sticks to its iterators: called again, they report it again (never
   -- nil, which would end a for loop as if nothing were missing).
   describe(cl.name .. ": iterators after a failure", function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     it("connection lost in a batch's second body: body and batch repeat it",
        function()
@@ -428,7 +372,7 @@ E
         assert.equals("nil", step(cl, chunks))
         fails(cl, core.POP3_E_PROTOCOL, c:noop())
         assert.truthy(srv:idle())
-        assert.is_nil(srv:log():find("#MISMATCH", 1, true))
+        both.no_mismatch(srv:log())
       end)
     end)
 
@@ -496,11 +440,8 @@ local function lines_of(srv)
 end
 
 describe("pop3 and pop3.cosocket on the same batches", function()
-  setup(function()
-    shim.install()
-    cosocket = require "pop3.cosocket"
-  end)
-  teardown(shim.uninstall)
+  setup(both.install)
+  teardown(both.uninstall)
 
   local cases = {
     { list = { 2, 1, 3 } },
@@ -512,9 +453,8 @@ describe("pop3 and pop3.cosocket on the same batches", function()
   }
   for i, o in ipairs(cases) do
     it("agree, case " .. i, function()
-      local sb = S.server{ mail = MAIL, faults = o.faults }
-      local sc = S.server{ mail = MAIL, faults = o.faults }
-      local ok, err = pcall(function()
+      both.with_servers({ mail = MAIL, faults = o.faults },
+                        function(sb, sc)
         local extra = { pipeline_login = o.one_write }
         local blocking, cosock = CLIENTS[1], CLIENTS[2]
         local want = session(blocking, assert(blocking.connect(sb.port,
@@ -528,9 +468,6 @@ describe("pop3 and pop3.cosocket on the same batches", function()
           assert.equals(sb:has("alice", name), sc:has("alice", name))
         end
       end)
-      sb:stop()
-      sc:stop()
-      assert(ok, err)
     end)
   end
 
@@ -542,9 +479,7 @@ describe("pop3 and pop3.cosocket on the same batches", function()
                         ("Subject: %d\r\n\r\n%s\r\n"):format(i, ("x"):rep(i)) }
       list[i] = 701 - i
     end
-    local sb = S.server{ mail = mail }
-    local sc = S.server{ mail = mail }
-    local ok, err = pcall(function()
+    both.with_servers({ mail = mail }, function(sb, sc)
       local function run(c)
         assert(c:login("alice", "secret"))
         local got = {}
@@ -562,8 +497,5 @@ describe("pop3 and pop3.cosocket on the same batches", function()
       assert.truthy(sb:idle() and sc:idle())
       assert.same(lines_of(sb), lines_of(sc))
     end)
-    sb:stop()
-    sc:stop()
-    assert(ok, err)
   end)
 end)

@@ -7,7 +7,7 @@
 -- replays some of the same scenarios on nginx's real cosockets.
 local S = require "support"
 local P = require "parity"
-local shim = require "ngx_shim"
+local both = require "both"
 local pop3 = require "pop3"
 
 local dir = S.src .. "/tests/scenarios"
@@ -23,10 +23,10 @@ table.sort(names)
 describe("scenario parity: pop3 and pop3.cosocket", function()
   local cosocket
   setup(function()
-    shim.install()
+    both.install()
     cosocket = require "pop3.cosocket"
   end)
-  teardown(function() shim.uninstall() end)
+  teardown(both.uninstall)
 
   it("has calls for every scenario", function()
     assert.is_true(#names > 0)
@@ -38,9 +38,7 @@ describe("scenario parity: pop3 and pop3.cosocket", function()
   for _, name in ipairs(names) do
     it(name, function()
       local script = S.read(dir .. "/" .. name .. ".scenario")
-      local sb = S.server{ scenario = script }
-      local sc = S.server{ scenario = script }
-      local ok, err = pcall(function()
+      both.with_servers({ scenario = script }, function(sb, sc)
         local want = P.run_blocking(pop3, calls[name], "127.0.0.1", sb.port)
         local got = P.run_cosocket(cosocket, calls[name], "127.0.0.1",
                                    sc.port)
@@ -56,9 +54,6 @@ describe("scenario parity: pop3 and pop3.cosocket", function()
         assert.are.same(P.sessions(lb), P.sessions(lc))
         assert.are.equal(1, #P.sessions(lc))
       end)
-      sb:stop()
-      sc:stop()
-      assert(ok, err)
     end)
   end
 end)

@@ -7,37 +7,11 @@
 -- stops after it instead ("cut"), and its log shows whether anything
 -- more had been sent without waiting for the reply.
 local S = require "support"
-local shim = require "ngx_shim"
-local pop3 = require "pop3"
+local both = require "both"
 local core = require "pop3.core"
 local P = require "parity"
 
-local cosocket
-
--- Each client's way to make one, read what it knows, and report errors
--- (status(code) turns its error code into the C status number).
-local CLIENTS = {
-  { name = "pop3", module = function() return pop3 end, none = false,
-    new = function(o) return assert(pop3.new(o)) end,
-    status = function(code) return pop3.codes[code] end,
-    greeting = function(c) return c:greeting() end,
-    text = function(c) return (c:server_text()) end,
-    state = function(c) return c:state() end,
-    -- What the last CAPA said, without asking again.
-    has_capa = function(c, name) return core.pop3_has_capa(c.ud, name) == 1 end,
-    no_capa = function(c) return core.pop3_capa_line(c.ud, 0) == nil end },
-  { name = "pop3.cosocket", module = function() return cosocket end,
-    none = "none",
-    new = function(o) return cosocket.new(o) end,
-    status = function(code) return code and math.floor(code) end,
-    greeting = function(c) return c.greeting end,
-    text = function(c) return c.server_text end,
-    state = function(c) return c.state end,
-    has_capa = function(c, name)
-      return c.caps_listed and c.caps[name] ~= nil
-    end,
-    no_capa = function(c) return not c.caps_listed end },
-}
+local CLIENTS, all, no_mismatch = both.CLIENTS, both.all, both.no_mismatch
 
 -- A client of kind cl with these options (cleartext, short timeout).
 local function client(cl, opts)
@@ -61,16 +35,6 @@ local function count(log, line)
   local n = 0
   for l in log:gmatch("[^\n]+") do if l == line then n = n + 1 end end
   return n
-end
-
-local function no_mismatch(log)
-  assert.is_nil(log:find("#MISMATCH", 1, true), log)
-end
-
-local function all(iter)
-  local parts = {}
-  for chunk in iter do parts[#parts + 1] = chunk end
-  return table.concat(parts)
 end
 
 -- The bodies of a batch, in order: { n, body, ... }.
@@ -102,11 +66,8 @@ S +OK\r\nUSER\r\nPIPELINING\r\n.\r\n
 
 for _, cl in ipairs(CLIENTS) do
   describe(cl.name .. ": early_capa", function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     it("sends CAPA before the greeting; its list is known on connect",
        function()
@@ -210,11 +171,8 @@ E
   end)
 
   describe(cl.name .. ': pipelining = "assume"', function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     -- USER and PASS, then CAPA and STAT, with no CAPA before: the server
     -- answers USER only once PASS is in.
@@ -289,11 +247,8 @@ E
   end)
 
   describe(cl.name .. ': pipelining = "off"', function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     local LOGIN = GREETING_AND_CAPA .. [[
 C USER alice
@@ -388,11 +343,8 @@ E
   end)
 
   describe(cl.name .. ": bad option values", function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     it("are refused before anything is made", function()
       local m = cl.module()

@@ -8,32 +8,11 @@
 -- the batches raise in both; a plain body raises in pop3 and returns
 -- nil, err, status in pop3.cosocket.
 local S = require "support"
-local shim = require "ngx_shim"
-local pop3 = require "pop3"
+local both = require "both"
 local core = require "pop3.core"
 
-local M1 = "Subject: one\r\n\r\nfirst\r\n"
-local M2 = "Subject: two\r\n\r\n.dotted\r\n"
-local M3 = "Subject: three\r\n\r\n" .. ("third line\r\n"):rep(3000)
-local MAIL = { alice = { { "0001-a", M1 }, { "0002-b", M2 },
-                         { "0003-c", M3 } } }
-
-local cosocket
-
-local CLIENTS = {
-  { name = "pop3", prefix = "pop3: ", body = "raised",
-    connect = function(port)
-      return pop3.connect{ host = "127.0.0.1", port = port, tls = false,
-                           timeout = 5 }
-    end,
-    status = function(code) return pop3.codes[code] end },
-  { name = "pop3.cosocket", prefix = "pop3.cosocket: ", body = "returned",
-    connect = function(port)
-      return cosocket.connect{ host = "127.0.0.1", port = port,
-                               tls = "none", timeout = 5 }
-    end,
-    status = function(code) return code and math.floor(code) end },
-}
+local M1, M2, M3, MAIL = both.M1, both.M2, both.M3, both.MAIL
+local CLIENTS, all, plain = both.CLIENTS, both.all, both.plain
 
 local function with_login(cl, fn)
   local srv = S.server{ mail = MAIL }
@@ -47,12 +26,6 @@ local function with_login(cl, fn)
   if not ok then error(err, 0) end
 end
 
-local function all(iter)
-  local parts = {}
-  for chunk in iter do parts[#parts + 1] = chunk end
-  return table.concat(parts)
-end
-
 -- What one more call of an iterator gives: "nil" (it ended), "value",
 -- "raised: <message>" or "returned: <message>" (nil, message, ...).
 local function step(it)
@@ -61,10 +34,6 @@ local function step(it)
   if a ~= nil then return "value" end
   if b ~= nil then return "returned: " .. tostring(b) end
   return "nil"
-end
-
-local function plain(s)
-  return (s:gsub("%p", "%%%0"))
 end
 
 -- The pattern of a batch's report: raised, naming the call (and the
@@ -77,11 +46,8 @@ end
 
 for _, cl in ipairs(CLIENTS) do
   describe(cl.name .. ": an iterator ended by another command", function()
-    setup(function()
-      shim.install()
-      cosocket = require "pop3.cosocket"
-    end)
-    teardown(shim.uninstall)
+    setup(both.install)
+    teardown(both.uninstall)
 
     it("a batch and its body report it; the session goes on", function()
       with_login(cl, function(c)
