@@ -214,12 +214,7 @@ function Client:_send(op, expect, verb, a1, a2)
     if st ~= OK then return self:_err(op, st, "nothing was sent") end
     st = core.pop3_codec_expect(self.codec, expect)
     if st ~= OK then return self:_err(op, st) end
-    local ok, err = self.sock:send(line)
-    if not ok then
-        return self:_err(op, err == "timeout" and core.POP3_E_TIMEOUT
-                             or core.POP3_E_IO, err)
-    end
-    return true
+    return self:_write(op, line)
 end
 
 -- Read a status line: the text, or nil, err, status for -ERR.
