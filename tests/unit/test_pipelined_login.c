@@ -29,6 +29,15 @@ static void start_scenario(const char *script)
     CU_ASSERT_FATAL(test_server_start_scenario(&srv, script) == 0);
 }
 
+/* Free the client, check the scenario saw only the lines it expected,
+ * stop the server. */
+static void end_scenario(pop3_client *c)
+{
+    pop3_client_free(c);
+    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
+    test_server_stop(&srv);
+}
+
 /* The lines the client traced, in order: ">" sent, "<" received. */
 typedef struct trace_log {
     char text[2048];
@@ -288,9 +297,7 @@ static void test_user_refused(void)
     CU_ASSERT(pop3_has_capa(c, "PIPELINING"));
     CU_ASSERT(pop3_stat(c, &n, &size) == POP3_E_STATE);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* PASS refused and the server hangs up: the caller learns why the login
@@ -313,9 +320,7 @@ static void test_pass_refused_then_closed(void)
     CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "locked by another session");
     CU_ASSERT(pop3_get_state(c) == POP3_STATE_DISCONNECTED);
     CU_ASSERT(pop3_noop(c) == POP3_E_EOF);
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* DELE and RSET change what STAT says: after either, STAT is asked. */
@@ -350,9 +355,7 @@ static void test_stat_after_dele_and_rset(void)
     CU_ASSERT(pop3_rset(c) == POP3_OK);
     CU_ASSERT(pop3_stat(c, &n, &size) == POP3_OK && n == 2 && size == 20);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* A malformed STAT reply in the pipelined login is not kept: pop3_stat
@@ -377,9 +380,7 @@ static void test_bad_stat_not_kept(void)
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(!pop3_has_capa(c, "PIPELINING")); /* refused after login */
     CU_ASSERT(pop3_stat(c, &n, &size) == POP3_E_PROTOCOL);
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* Without PIPELINING: USER and PASS one at a time, and pop3_quit sends
@@ -451,9 +452,7 @@ static void test_discard_after_quit_sent(void)
     CU_ASSERT(pop3_discard(c) == POP3_OK);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
     CU_ASSERT_STRING_EQUAL(pop3_server_text(c), "bye");
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* early_capa: CAPA goes out before the greeting comes (the scenario
@@ -512,9 +511,7 @@ static void test_early_capa_refused(void)
     CU_ASSERT(pop3_capa_line(c, 0) == NULL);
     CU_ASSERT(pop3_login(c, "alice", "secret") == POP3_OK);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* A -ERR greeting fails the connect with its text, CAPA's reply unread;
@@ -635,9 +632,7 @@ static void test_assume_pipelining_batch(void)
     CU_ASSERT(pop3_many_then_quit(c) == POP3_OK);
     read_msg1_msg2(c);
     CU_ASSERT(pop3_quit(c) == POP3_OK);
-    pop3_client_free(c);
-    CU_ASSERT(!test_server_sent(&srv, "#MISMATCH"));
-    test_server_stop(&srv);
+    end_scenario(c);
 }
 
 /* POP3_PIPELINING_OFF: PIPELINING listed, yet every command waits for
